@@ -1,0 +1,1 @@
+"""Ingest: read sources into the canonical tables; every row accepted or quarantined."""

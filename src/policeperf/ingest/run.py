@@ -1,0 +1,134 @@
+"""Running an ingest: check every file first, then one batch per file.
+
+All files are planned (header and kind checked) before any is ingested, so a wrong file stops the
+command before it writes anything. Progress is reported through a callback so that the command
+line can draw a bar without this package knowing about terminals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from policeperf.errors import InputFileError
+from policeperf.ingest import home_office, police_uk
+from policeperf.ingest.batch import BatchResult, Clock, run_batch, utc_now
+from policeperf.ingest.files import InputFile, expand_inputs
+from policeperf.ingest.reader import Staged
+from policeperf.ingest.reference_tables import register_reference
+from policeperf.ingest.validate import Route
+from policeperf.store import Store
+
+Plan = tuple[str, Callable[[duckdb.DuckDBPyConnection], Staged], list[Route]]
+Planner = Callable[[duckdb.DuckDBPyConnection, InputFile], Plan]
+Progress = Callable[[BatchResult, int], None]
+"""Called after each file with its result and the file's size in bytes."""
+
+
+@dataclass
+class IngestReport:
+    """Every batch of one ingest command."""
+
+    batches: list[BatchResult] = field(default_factory=list)
+
+    @property
+    def rows_in(self) -> int:
+        return sum(b.rows_in for b in self.batches)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(b.rows_accepted for b in self.batches)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(b.rows_quarantined for b in self.batches)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for b in self.batches if b.skipped)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rows_in": self.rows_in,
+            "rows_accepted": self.rows_accepted,
+            "rows_quarantined": self.rows_quarantined,
+            "files": len(self.batches),
+            "files_already_ingested": self.skipped,
+            "batches": [b.as_dict() for b in self.batches],
+        }
+
+
+def total_bytes(paths: Sequence[str | Path], suffixes: Sequence[str] = (".csv",)) -> int:
+    """Size of what `paths` name, for a progress bar (archives count at their packed size)."""
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        elif path.exists():
+            total += path.stat().st_size
+    return total
+
+
+def ingest_files(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    source: str,
+    planner: Planner,
+    suffixes: Sequence[str] = (".csv",),
+    on_progress: Progress | None = None,
+    clock: Clock = utc_now,
+) -> IngestReport:
+    """Ingest every file `paths` name with `planner` deciding kind, staging and routes."""
+    register_reference(store.con)
+    report = IngestReport()
+    with expand_inputs(paths, suffixes) as files:
+        if not files:
+            names = ", ".join(str(p) for p in paths)
+            raise InputFileError(names, f"no {'/'.join(suffixes)} files found")
+        plans = [(file, planner(store.con, file)) for file in files]
+        for file, (kind, stage, routes) in plans:
+            result = run_batch(
+                store, file, source=source, kind=kind, stage=stage, routes=routes, clock=clock
+            )
+            report.batches.append(result)
+            if on_progress is not None:
+                on_progress(result, file.path.stat().st_size)
+    return report
+
+
+def ingest_police_uk(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    force: str | None = None,
+    on_progress: Progress | None = None,
+    clock: Clock = utc_now,
+) -> IngestReport:
+    """data.police.uk street, outcomes and stop-and-search files, folders or zip archives."""
+    return ingest_files(
+        store,
+        paths,
+        source=police_uk.SOURCE,
+        planner=lambda con, f: police_uk.plan(con, f, force),
+        on_progress=on_progress,
+        clock=clock,
+    )
+
+
+def ingest_home_office(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    on_progress: Progress | None = None,
+    clock: Clock = utc_now,
+) -> IngestReport:
+    """The Home Office police recorded crime PFA open data table."""
+    return ingest_files(
+        store, paths, source=home_office.SOURCE, planner=home_office.plan,
+        on_progress=on_progress, clock=clock,
+    )  # fmt: skip

@@ -1,0 +1,152 @@
+"""Opening the store. Only this package knows it is DuckDB and DuckDB's single-writer rule."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from policeperf.errors import StoreError
+from policeperf.store.schema import SCHEMA_VERSION, full_ddl
+
+DEFAULT_STORE_PATH = Path("policeperf.duckdb")
+STORE_ENV = "POLICEPERF_STORE"
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+"""A step that takes a store from version v to v + 1."""
+
+MIGRATIONS: Mapping[int, Migration] = {}
+"""Forward migrations keyed by the version they start from. Version 1 is the first release."""
+
+
+def resolve_store_path(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The store path: the explicit one, else `$POLICEPERF_STORE`, else `./policeperf.duckdb`."""
+    if path is not None:
+        return Path(path)
+    env = os.environ if environ is None else environ
+    if env.get(STORE_ENV):
+        return Path(env[STORE_ENV])
+    return DEFAULT_STORE_PATH
+
+
+class Store:
+    """An open policeperf store.
+
+    Args:
+        path: the DuckDB file, or ":memory:".
+        read_only: open without write access (the dashboard does); the file must exist.
+        migrations: forward migrations to apply; injectable for tests.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_STORE_PATH,
+        *,
+        read_only: bool = False,
+        migrations: Mapping[int, Migration] | None = None,
+    ) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.read_only = read_only
+        if self.path is not None:
+            if read_only and not self.path.exists():
+                raise StoreError(f"{self.path}: no store here; run 'policeperf ingest' first")
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0]
+            raise StoreError(f"{path}: cannot open the store ({first})") from exc
+        # Timestamps are stored in UTC; casts from offsets must not depend on the machine.
+        self.con.execute("SET TimeZone = 'UTC'")
+        self._ensure_schema(MIGRATIONS if migrations is None else migrations)
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int | None:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_meta'"
+        ).fetchall()[0]
+        if not exists or not exists[0]:
+            return None
+        rows = self.con.execute(
+            "SELECT value FROM schema_meta WHERE key = 'schema_version'"
+        ).fetchall()
+        return int(rows[0][0]) if rows else None
+
+    def _ensure_schema(self, migrations: Mapping[int, Migration]) -> None:
+        version = self.schema_version
+        if version is None:
+            if self.read_only:
+                raise StoreError(f"{self.path}: not a policeperf store (no schema_meta table)")
+            with self.transaction():
+                self.con.execute(full_ddl())
+                self.con.execute(
+                    "INSERT INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+                )
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema version {version} is newer than this policeperf "
+                f"supports ({SCHEMA_VERSION}); upgrade policeperf"
+            )
+        if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(
+                    f"{self.path}: store schema version {version} needs migrating to "
+                    f"{SCHEMA_VERSION}; open it once for writing (e.g. 'policeperf status')"
+                )
+            self._migrate(version, migrations)
+
+    def _migrate(self, version: int, migrations: Mapping[int, Migration]) -> None:
+        with self.transaction():
+            while version < SCHEMA_VERSION:
+                if version not in migrations:
+                    raise StoreError(f"{self.path}: no migration from schema version {version}")
+                migrations[version](self.con)
+                version += 1
+            self.con.execute(
+                "UPDATE schema_meta SET value = ? WHERE key = 'schema_version'", [str(version)]
+            )
+
+    # -- access ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One atomic unit of work: committed on success, rolled back on any exception."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, params or [])
+
+    def fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def fetch_dicts(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

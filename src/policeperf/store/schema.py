@@ -1,0 +1,335 @@
+"""The canonical schema: one definition that serves both the DDL and ingest validation.
+
+Each record table is a list of `Column`s. The store renders them to `CREATE TABLE`, and ingest uses
+the same specs to cast, check and quarantine input rows, so a rule cannot exist in one place and be
+missing in the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+"""Version of the canonical schema written by this release. Older stores are migrated forward."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table."""
+
+    name: str
+    sql_type: str
+    """DuckDB type: VARCHAR, DATE, TIMESTAMP, DOUBLE, BIGINT, SMALLINT, BOOLEAN or SMALLINT[]."""
+    required: bool = False
+    """A row with no value here is quarantined."""
+    choices: tuple[str, ...] | None = None
+    """Allowed values (after mapping); anything else is quarantined."""
+    minimum: float | None = None
+    maximum: float | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical record table."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    """Columns that identify a record; a second row with the same key is quarantined as duplicate."""
+    month_column: str | None = None
+    """Date column used for 'months covered' in status."""
+    doc: str = ""
+    system_columns: tuple[Column, ...] = field(
+        default=(
+            Column("batch_id", "INTEGER", doc="ingest batch that wrote the row"),
+            Column(
+                "source_line", "BIGINT", doc="CSV record number in the source file (header = 1)"
+            ),
+        )
+    )
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _geo() -> tuple[Column, ...]:
+    return (
+        Column("area", "VARCHAR", doc="policing area, e.g. North"),
+        Column(
+            "district",
+            "VARCHAR",
+            doc="district / community safety partnership; NULL outside the force",
+        ),
+        Column("lsoa_code", "VARCHAR"),
+        Column("lsoa_name", "VARCHAR"),
+        Column("location", "VARCHAR", doc="street-level description as published"),
+        Column("longitude", "DOUBLE", minimum=-180, maximum=180),
+        Column("latitude", "DOUBLE", minimum=-90, maximum=90),
+    )
+
+
+DATE_PRECISIONS = ("day", "month")
+ROLES = ("offender", "suspect", "victim")
+CALL_LINES = ("999", "101", "other")
+GRADES = ("emergency", "priority", "prompt", "scheduled", "no_attendance")
+
+CRIMES = Table(
+    "crimes",
+    (
+        Column("crime_id", "VARCHAR", required=True),
+        Column("force", "VARCHAR", required=True),
+        Column(
+            "recorded_date", "DATE", required=True, doc="first of the month when precision is month"
+        ),
+        Column("date_precision", "VARCHAR", required=True, choices=DATE_PRECISIONS),
+        Column("offence_code", "VARCHAR", doc="Home Office offence code when known"),
+        Column("offence_category", "VARCHAR", required=True, doc="data.police.uk crime category"),
+        Column("offence_group", "VARCHAR"),
+        Column("offence_subgroup", "VARCHAR"),
+        Column("domestic_abuse", "BOOLEAN", doc="NULL where the source has no markers"),
+        Column("hate", "BOOLEAN"),
+        Column("sharp_instrument", "BOOLEAN"),
+        Column("csa", "BOOLEAN", doc="child sexual abuse"),
+        Column("cse", "BOOLEAN", doc="child sexual exploitation"),
+        *_geo(),
+        Column("last_outcome_label", "VARCHAR"),
+        Column("context", "VARCHAR"),
+    ),
+    key=("crime_id",),
+    month_column="recorded_date",
+    doc="Recorded crimes, one row per crime.",
+)
+
+OUTCOMES = Table(
+    "outcomes",
+    (
+        Column("crime_id", "VARCHAR", required=True),
+        Column("force", "VARCHAR", required=True),
+        Column("outcome_date", "DATE", required=True),
+        Column("date_precision", "VARCHAR", required=True, choices=DATE_PRECISIONS),
+        Column(
+            "outcome_type",
+            "SMALLINT",
+            minimum=0,
+            maximum=22,
+            doc="Home Office outcome type; NULL when the label stands for several types",
+        ),
+        Column("outcome_types", "SMALLINT[]", doc="every type the source label may stand for"),
+        Column("outcome_label", "VARCHAR", doc="the label as the source gave it"),
+        *_geo(),
+    ),
+    key=("crime_id", "outcome_date", "outcome_label"),
+    month_column="outcome_date",
+    doc="Outcomes assigned to crimes, with their date.",
+)
+
+ASB_INCIDENTS = Table(
+    "asb_incidents",
+    (
+        Column("force", "VARCHAR", required=True),
+        Column("month", "DATE", required=True),
+        *_geo(),
+        Column("context", "VARCHAR"),
+    ),
+    month_column="month",
+    doc="Anti-social behaviour incidents (police.uk street rows with no Crime ID).",
+)
+
+STOP_SEARCHES = Table(
+    "stop_searches",
+    (
+        Column("force", "VARCHAR", required=True),
+        Column("searched_at", "TIMESTAMP", required=True, doc="UTC"),
+        Column("search_type", "VARCHAR", required=True),
+        Column("part_of_operation", "BOOLEAN"),
+        Column("operation", "VARCHAR"),
+        Column("latitude", "DOUBLE", minimum=-90, maximum=90),
+        Column("longitude", "DOUBLE", minimum=-180, maximum=180),
+        Column("gender", "VARCHAR"),
+        Column("age_range", "VARCHAR"),
+        Column("self_defined_ethnicity", "VARCHAR"),
+        Column("officer_defined_ethnicity", "VARCHAR"),
+        Column("legislation", "VARCHAR"),
+        Column("object_of_search", "VARCHAR"),
+        Column("outcome", "VARCHAR"),
+        Column("outcome_linked_to_object", "BOOLEAN"),
+        Column("removal_of_more_than_outer_clothing", "BOOLEAN"),
+        Column("area", "VARCHAR"),
+        Column("district", "VARCHAR"),
+    ),
+    month_column="searched_at",
+    doc="Stop and search records.",
+)
+
+INCIDENTS = Table(
+    "incidents",
+    (
+        Column("incident_id", "VARCHAR", required=True),
+        Column("force", "VARCHAR", required=True),
+        Column("created_at", "TIMESTAMP", required=True),
+        Column("arrived_at", "TIMESTAMP", doc="first officer on scene; NULL if not attended"),
+        Column("grade", "VARCHAR", required=True, choices=GRADES),
+        Column(
+            "incident_type", "VARCHAR", doc="call type, e.g. domestic, crime, asb, public_safety"
+        ),
+        Column("domestic_abuse", "BOOLEAN"),
+        Column("area", "VARCHAR"),
+        Column("district", "VARCHAR"),
+    ),
+    key=("incident_id",),
+    month_column="created_at",
+    doc="Command-and-control incidents.",
+)
+
+CALLS = Table(
+    "calls",
+    (
+        Column("call_id", "VARCHAR", required=True),
+        Column("force", "VARCHAR", required=True),
+        Column("line", "VARCHAR", required=True, choices=CALL_LINES),
+        Column("received_at", "TIMESTAMP", required=True),
+        Column("answered_seconds", "DOUBLE", minimum=0, doc="seconds to answer; NULL if abandoned"),
+        Column("abandoned", "BOOLEAN", required=True),
+        Column("district", "VARCHAR"),
+    ),
+    key=("call_id",),
+    month_column="received_at",
+    doc="Telephony: one row per call offered.",
+)
+
+SURVEY_RESPONSES = Table(
+    "survey_responses",
+    (
+        Column("response_id", "VARCHAR", required=True),
+        Column("force", "VARCHAR", required=True),
+        Column(
+            "survey", "VARCHAR", required=True, doc="e.g. victim_satisfaction, public_confidence"
+        ),
+        Column("aspect", "VARCHAR", required=True, doc="e.g. whole_experience"),
+        Column("response_date", "DATE", required=True),
+        Column("answer", "VARCHAR"),
+        Column(
+            "satisfied", "BOOLEAN", required=True, doc="the answer counts towards the percentage"
+        ),
+        Column("area", "VARCHAR"),
+        Column("district", "VARCHAR"),
+        Column(
+            "crime_category", "VARCHAR", doc="for victim surveys: the crime the victim reported"
+        ),
+    ),
+    key=("response_id", "aspect"),
+    month_column="response_date",
+    doc="Survey responses (victim satisfaction, public confidence).",
+)
+
+PERSON_LINKS = Table(
+    "person_links",
+    (
+        Column("crime_id", "VARCHAR", required=True),
+        Column("person_id", "VARCHAR", required=True, doc="pseudonymous"),
+        Column("role", "VARCHAR", required=True, choices=ROLES),
+    ),
+    key=("crime_id", "person_id", "role"),
+    doc="Links between crimes and pseudonymous people.",
+)
+
+INVESTIGATIONS = Table(
+    "investigations",
+    (
+        Column("crime_id", "VARCHAR", required=True),
+        Column("snapshot_date", "DATE", required=True),
+        Column("status", "VARCHAR"),
+        Column("compliant", "BOOLEAN", doc="meets the force's crime-management standard"),
+    ),
+    key=("crime_id", "snapshot_date"),
+    month_column="snapshot_date",
+    doc="Crime-management snapshots.",
+)
+
+HO_RECORDED_CRIME = Table(
+    "ho_recorded_crime",
+    (
+        Column("financial_year", "VARCHAR", required=True, doc="e.g. 2017/18"),
+        Column("quarter", "SMALLINT", required=True, minimum=1, maximum=4),
+        Column("force", "VARCHAR", required=True),
+        Column("offence_code", "VARCHAR", required=True),
+        Column("offence_description", "VARCHAR"),
+        Column("offence_group", "VARCHAR"),
+        Column("offence_subgroup", "VARCHAR"),
+        Column(
+            "offences",
+            "BIGINT",
+            required=True,
+            doc="may be negative: the tables carry later cancellations and reclassifications",
+        ),
+    ),
+    doc="Home Office police recorded crime, Police Force Area open data table. Not keyed: the "
+    "published table repeats an offence code on several rows (e.g. homicide's sub-offences).",
+)
+
+RECORD_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        CRIMES,
+        OUTCOMES,
+        ASB_INCIDENTS,
+        STOP_SEARCHES,
+        INCIDENTS,
+        CALLS,
+        SURVEY_RESPONSES,
+        PERSON_LINKS,
+        INVESTIGATIONS,
+        HO_RECORDED_CRIME,
+    )
+}
+
+SYSTEM_DDL = """
+CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS ingest_batches (
+    batch_id INTEGER PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    rows_in BIGINT NOT NULL,
+    rows_accepted BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    forces VARCHAR,
+    first_month DATE,
+    last_month DATE,
+    CHECK (rows_in = rows_accepted + rows_quarantined)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    batch_id INTEGER NOT NULL,
+    table_name VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line BIGINT,
+    field VARCHAR,
+    check_name VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR
+);
+"""
+
+
+def table_ddl(table: Table) -> str:
+    """`CREATE TABLE` for a record table. Keys are enforced by ingest, which quarantines duplicates
+    with a reason instead of failing the batch on a constraint."""
+    cols = [f"    {c.name} {c.sql_type}" for c in (*table.columns, *table.system_columns)]
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n" + ",\n".join(cols) + "\n);"
+
+
+def full_ddl() -> str:
+    """DDL of a new store at `SCHEMA_VERSION`."""
+    return SYSTEM_DDL + "\n".join(table_ddl(t) for t in RECORD_TABLES.values())
