@@ -124,15 +124,13 @@ def _number_lines(
 
 
 def stage_arrow(con: duckdb.DuckDBPyConnection, data: pa.Table, first_line: int = 2) -> Staged:
-    """Stage rows that were read by another reader (Parquet, XLSX), all columns as text."""
+    """Stage rows read by another reader (Parquet, XLSX): all columns as text, `__line` counting
+    the header row as line 1, as a spreadsheet does."""
     n = next(_counter)
     table = f"__stage_{n}"
-    as_text = pa.table({name: data.column(name).cast(pa.string()) for name in data.column_names})
-    con.register(f"__arrow_{n}", as_text)
-    con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () + {first_line - 1} AS __line, * "
-        f"FROM __arrow_{n}"
-    )
+    columns = {"__line": pa.array(range(first_line, first_line + data.num_rows), pa.int64())}
+    columns.update({name: data.column(name).cast(pa.string()) for name in data.column_names})
+    con.register(f"__arrow_{n}", pa.table(columns))
+    con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM __arrow_{n}")
     con.unregister(f"__arrow_{n}")
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-    return Staged(table=table, rows=int(rows[0]) if rows else 0, rejected=())
+    return Staged(table=table, rows=data.num_rows, rejected=())

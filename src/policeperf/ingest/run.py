@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from policeperf.errors import InputFileError
-from policeperf.ingest import home_office, police_uk
+from policeperf.ingest import home_office, mapped, police_uk
 from policeperf.ingest.batch import BatchResult, Clock, run_batch, utc_now
 from policeperf.ingest.files import InputFile, expand_inputs
 from policeperf.ingest.reader import Staged
@@ -132,3 +132,24 @@ def ingest_home_office(
         store, paths, source=home_office.SOURCE, planner=home_office.plan,
         on_progress=on_progress, clock=clock,
     )  # fmt: skip
+
+
+def ingest_table(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    mapping_path: Path,
+    on_progress: Progress | None = None,
+    clock: Clock = utc_now,
+) -> IngestReport:
+    """A force's own CSV / Parquet / XLSX export for a canonical table, through a column mapping."""
+    mapping = mapped.load_mapping(mapping_path)
+    return ingest_files(
+        store,
+        paths,
+        source=mapped.SOURCE,
+        planner=lambda con, f: mapped.plan(con, f, mapping),
+        suffixes=(".csv", ".parquet", ".xlsx"),
+        on_progress=on_progress,
+        clock=clock,
+    )
