@@ -22,7 +22,7 @@ $(TSTAMP): pyproject.toml $(STAMP)
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m policeperf.demo --store $(DEMO_STORE)
+	$(BIN)/policeperf demo --store $(DEMO_STORE)
 
 test: $(TSTAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -31,7 +31,8 @@ class ConfigError(PolicePerfError):
 
 
 def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
-    out[loc] = node.start_mark.line + 1
+    """Record the line of every key (where a mapping entry starts) and of every list item."""
+    out.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             name = key.value
@@ -94,6 +95,8 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "missing; required"
     message = str(error.get("msg", "invalid"))
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
     if kind.startswith("literal_error"):
         expected = message.removeprefix("Input should be ")
         return f"got {given!r}; expected {expected}"
@@ -127,7 +130,9 @@ def _data_loc(data: Any, loc: Iterable[str | int]) -> Loc:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
             out.append(part)
         elif part == "[key]":

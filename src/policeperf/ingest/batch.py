@@ -17,7 +17,7 @@ import pyarrow as pa
 from policeperf.errors import PolicePerfError
 from policeperf.ingest.files import InputFile
 from policeperf.ingest.reader import Staged
-from policeperf.ingest.validate import Route, build_typed, ident, sql_str
+from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
 from policeperf.store import Store
 
 Clock = Callable[[], datetime]
@@ -87,26 +87,24 @@ def run_batch(
         for i, route in enumerate(routes):
             typed = f"{staged.table}_r{i}"
             build_typed(con, staged.table, route, typed)
-            routed += int(con.execute(f"SELECT count(*) FROM {typed}").fetchall()[0][0])
             _mark_duplicates(con, typed, route)
-            accepted = _insert_accepted(con, typed, route, batch_id)
-            result.accepted_by_table[route.table.name] = accepted
-            result.rows_accepted += accepted
-            for check, count in con.execute(
-                f"SELECT __check, count(*) FROM {typed} WHERE __reason IS NOT NULL GROUP BY 1"
-            ).fetchall():
-                checks[str(check)] += int(count)
+            _insert_accepted(con, typed, route, batch_id)
+            summary = _summarise(con, typed, route)
+            routed += summary.rows
+            result.accepted_by_table[route.table.name] = summary.accepted
+            result.rows_accepted += summary.accepted
+            checks.update(summary.checks)
             con.execute(
                 f"""INSERT INTO quarantine
-                SELECT {batch_id}, {sql_str(route.table.name)}, {sql_str(file.name)}, __line,
-                       __field, __check, __reason, __raw
-                FROM {typed} WHERE __reason IS NOT NULL"""
+                SELECT {batch_id}, {sql_str(route.table.name)}, {sql_str(file.name)}, t.__line,
+                       t.__field, t.__check, t.__reason, {raw_text(route)}
+                FROM {typed} t JOIN {staged.table} s USING (__line)
+                WHERE t.__reason IS NOT NULL ORDER BY t.__line"""
             )
-            span = _span(con, typed, route)
-            months.extend(m for m in span[:2] if m is not None)
-            forces.update(span[2])
+            months.extend(m for m in (summary.first_month, summary.last_month) if m is not None)
+            forces.update(summary.forces)
             con.execute(f"DROP TABLE {typed}")
-        con.execute(f"DROP TABLE {staged.table}")
+        staged.drop(con)
         if routed != staged.rows:
             raise AccountingError(
                 f"{file.name}: routes took {routed} of {staged.rows} parsed rows; a route is missing"
@@ -191,30 +189,49 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -
 
 def _insert_accepted(
     con: duckdb.DuckDBPyConnection, typed: str, route: Route, batch_id: int
-) -> int:
+) -> None:
     cols = ", ".join(ident(c) for c in route.table.column_names)
     con.execute(
         f"INSERT INTO {route.table.name} ({cols}, batch_id, source_line) "
         f"SELECT {cols}, {batch_id}, __line FROM {typed} WHERE __reason IS NULL ORDER BY __line"
     )
-    count = con.execute(f"SELECT count(*) FROM {typed} WHERE __reason IS NULL").fetchall()[0]
-    return int(count[0]) if count else 0
 
 
-def _span(
-    con: duckdb.DuckDBPyConnection, typed: str, route: Route
-) -> tuple[object, object, list[str]]:
-    """First and last month, and forces, of the accepted rows."""
+@dataclass(frozen=True)
+class _RouteSummary:
+    rows: int
+    accepted: int
+    checks: dict[str, int]
+    first_month: object
+    last_month: object
+    forces: list[str]
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> _RouteSummary:
+    """Counts, quarantine checks, months and forces of one route, in one scan."""
     month = route.table.month_column
-    has_force = "force" in route.table.column_names
+    ok = "WHERE __reason IS NULL"
     month_sql = (
-        f"min(date_trunc('month', {ident(month)}))::DATE, max(date_trunc('month', {ident(month)}))::DATE"
+        f"min(date_trunc('month', {ident(month)})) FILTER ({ok})::DATE, "
+        f"max(date_trunc('month', {ident(month)})) FILTER ({ok})::DATE"
         if month
         else "NULL, NULL"
     )
-    force_sql = "list(DISTINCT force) FILTER (WHERE force IS NOT NULL)" if has_force else "[]"
+    force_sql = (
+        f"list(DISTINCT force) FILTER ({ok} AND force IS NOT NULL)"
+        if "force" in route.table.column_names
+        else "[]"
+    )
     row = con.execute(
-        f"SELECT {month_sql}, {force_sql} FROM {typed} WHERE __reason IS NULL"
+        f"""SELECT count(*), count(*) FILTER ({ok}),
+                   histogram(__check) FILTER (WHERE __reason IS NOT NULL), {month_sql}, {force_sql}
+            FROM {typed}"""
     ).fetchall()[0]
-    assert row is not None
-    return row[0], row[1], list(row[2] or [])
+    return _RouteSummary(
+        rows=int(row[0]),
+        accepted=int(row[1]),
+        checks={str(k): int(v) for k, v in (row[2] or {}).items()},
+        first_month=row[3],
+        last_month=row[4],
+        forces=list(row[5] or []),
+    )

@@ -71,16 +71,23 @@ class TableMapping(BaseModel):
             raise ValueError(f"got {value!r}; expected one of {', '.join(sorted(RECORD_TABLES))}")
         return value
 
-    @model_validator(mode="after")
-    def _columns_exist(self, info: ValidationInfo) -> TableMapping:
-        table = RECORD_TABLES[self.table]
-        names = set(table.column_names)
-        unknown = sorted((set(self.columns) | set(self.constants)) - names)
+    @field_validator("columns", "constants")
+    @classmethod
+    def _columns_exist(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        table = RECORD_TABLES.get(str(info.data.get("table")))
+        if table is None:
+            return value
+        unknown = sorted(set(value) - set(table.column_names))
         if unknown:
             raise ValueError(
-                f"unknown {self.table} column(s) {', '.join(unknown)}; expected some of "
+                f"unknown {table.name} column(s) {', '.join(unknown)}; expected some of "
                 f"{', '.join(table.column_names)}"
             )
+        return value
+
+    @model_validator(mode="after")
+    def _required_columns_mapped(self) -> TableMapping:
+        table = RECORD_TABLES[self.table]
         given = set(self.columns) | set(self.constants)
         missing = sorted(
             c.name
@@ -246,9 +253,9 @@ def plan(
         columns = header
     elif fmt == "parquet":
         try:
-            data = con.execute(
+            data = con.sql(
                 f"SELECT * FROM read_parquet({sql_str(str(file.path))})"
-            ).fetch_arrow_table()
+            ).to_arrow_table()
         except duckdb.Error as exc:
             raise InputFileError(file.name, "not a readable Parquet file") from exc
         columns = data.column_names

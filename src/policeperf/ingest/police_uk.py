@@ -200,8 +200,10 @@ def detect_kind(file: InputFile) -> str:
         expected = "; or ".join(f"{k}: {','.join(h)}" for k, h in HEADERS.items())
         if named and named[1] in HEADERS:
             expected = f"{named[1]}: {','.join(HEADERS[named[1]])}"
+        got = ",".join(header)[:120]
         raise InputFileError(
-            file.name, f"header is not a data.police.uk file header; expected {expected}"
+            file.name,
+            f"header is not a data.police.uk file header (got '{got}'); expected {expected}",
         )
     kind = kinds[0]
     if named and named[1] != kind:

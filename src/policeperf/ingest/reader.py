@@ -36,6 +36,12 @@ class Staged:
     table: str
     rows: int
     rejected: tuple[Rejected, ...]
+    cleanup: tuple[str, ...] = ()
+    """Temporary objects to drop when the batch is done, e.g. `TABLE __raw_3`."""
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        for obj in self.cleanup:
+            con.execute(f"DROP {obj}")
 
     @property
     def rows_in(self) -> int:
@@ -84,11 +90,16 @@ def stage_csv(
         for line, column, error_type, message, raw in raw_rejects
     )
     _number_lines(con, f"__raw_{n}", table, [r.line for r in rejected])
-    con.execute(f"DROP TABLE __raw_{n}")
     con.execute(f"DROP TABLE {rejects}")
     con.execute(f"DROP TABLE {scans}")
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-    return Staged(table=table, rows=int(rows[0]) if rows else 0, rejected=rejected)
+    kind = "VIEW" if not rejected else "TABLE"
+    return Staged(
+        table=table,
+        rows=int(rows[0]) if rows else 0,
+        rejected=rejected,
+        cleanup=(f"{kind} {table}", f"TABLE __raw_{n}"),
+    )
 
 
 def _number_lines(
@@ -97,9 +108,10 @@ def _number_lines(
     """Give each parsed row its record number: the k-th parsed row sits on the k-th line after
     the header that was not rejected."""
     if not rejected_lines:
+        # A table created from the reader keeps file order in contiguous rowids: no copy needed.
+        first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {source}").fetchall()[0][0]
         con.execute(
-            f"CREATE TEMP TABLE {target} AS "
-            f"SELECT row_number() OVER (ORDER BY rowid) + 1 AS __line, * FROM {source}"
+            f"CREATE TEMP VIEW {target} AS SELECT rowid - {first} + 2 AS __line, * FROM {source}"
         )
         return
     rows = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0]
@@ -133,4 +145,4 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, data: pa.Table, first_line: int 
     con.register(f"__arrow_{n}", pa.table(columns))
     con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM __arrow_{n}")
     con.unregister(f"__arrow_{n}")
-    return Staged(table=table, rows=data.num_rows, rejected=())
+    return Staged(table=table, rows=data.num_rows, rejected=(), cleanup=(f"TABLE {table}",))

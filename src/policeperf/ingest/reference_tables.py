@@ -39,9 +39,12 @@ ASB_CATEGORY = "Anti-social behaviour"
 
 
 def register_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the reference tables ingest joins against (idempotent, per connection)."""
+    """Load the reference tables ingest joins against as temporary tables of this connection
+    (idempotent). Temporary tables, not Arrow views, so DuckDB keeps statistics for the joins."""
     for view, name in REFERENCE_VIEWS.items():
-        con.register(view, load_table(name))
+        con.register("__reference", load_table(name))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM __reference")
+        con.unregister("__reference")
 
 
 def geography_join(force: str, lsoa_code: str, lsoa_name: str) -> str:

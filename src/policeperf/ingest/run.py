@@ -26,6 +26,8 @@ Plan = tuple[str, Callable[[duckdb.DuckDBPyConnection], Staged], list[Route]]
 Planner = Callable[[duckdb.DuckDBPyConnection, InputFile], Plan]
 Progress = Callable[[BatchResult, int], None]
 """Called after each file with its result and the file's size in bytes."""
+Starting = Callable[[str, int, int], None]
+"""Called before each file's batch begins with the file's name, its number and the file count."""
 
 
 @dataclass
@@ -81,6 +83,7 @@ def ingest_files(
     planner: Planner,
     suffixes: Sequence[str] = (".csv",),
     on_progress: Progress | None = None,
+    on_start: Starting | None = None,
     clock: Clock = utc_now,
 ) -> IngestReport:
     """Ingest every file `paths` name with `planner` deciding kind, staging and routes."""
@@ -91,7 +94,9 @@ def ingest_files(
             names = ", ".join(str(p) for p in paths)
             raise InputFileError(names, f"no {'/'.join(suffixes)} files found")
         plans = [(file, planner(store.con, file)) for file in files]
-        for file, (kind, stage, routes) in plans:
+        for number, (file, (kind, stage, routes)) in enumerate(plans, start=1):
+            if on_start is not None:
+                on_start(file.name, number, len(plans))
             result = run_batch(
                 store, file, source=source, kind=kind, stage=stage, routes=routes, clock=clock
             )
@@ -107,6 +112,7 @@ def ingest_police_uk(
     *,
     force: str | None = None,
     on_progress: Progress | None = None,
+    on_start: Starting | None = None,
     clock: Clock = utc_now,
 ) -> IngestReport:
     """data.police.uk street, outcomes and stop-and-search files, folders or zip archives."""
@@ -116,6 +122,7 @@ def ingest_police_uk(
         source=police_uk.SOURCE,
         planner=lambda con, f: police_uk.plan(con, f, force),
         on_progress=on_progress,
+        on_start=on_start,
         clock=clock,
     )
 
@@ -125,12 +132,13 @@ def ingest_home_office(
     paths: Sequence[str | Path],
     *,
     on_progress: Progress | None = None,
+    on_start: Starting | None = None,
     clock: Clock = utc_now,
 ) -> IngestReport:
     """The Home Office police recorded crime PFA open data table."""
     return ingest_files(
         store, paths, source=home_office.SOURCE, planner=home_office.plan,
-        on_progress=on_progress, clock=clock,
+        on_progress=on_progress, on_start=on_start, clock=clock,
     )  # fmt: skip
 
 
@@ -140,6 +148,7 @@ def ingest_table(
     *,
     mapping_path: Path,
     on_progress: Progress | None = None,
+    on_start: Starting | None = None,
     clock: Clock = utc_now,
 ) -> IngestReport:
     """A force's own CSV / Parquet / XLSX export for a canonical table, through a column mapping."""
@@ -151,5 +160,6 @@ def ingest_table(
         planner=lambda con, f: mapped.plan(con, f, mapping),
         suffixes=(".csv", ".parquet", ".xlsx"),
         on_progress=on_progress,
+        on_start=on_start,
         clock=clock,
     )

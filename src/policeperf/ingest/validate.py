@@ -108,12 +108,10 @@ def _shown(raw: str) -> str:
 
 
 def build_typed(con: duckdb.DuckDBPyConnection, stage: str, route: Route, target: str) -> None:
-    """Create temporary table `target`: `__line`, `__raw`, the typed canonical columns and
-    `__field`, `__check`, `__reason` (NULL when the row is valid)."""
+    """Create temporary table `target`: `__line`, the typed canonical columns and `__field`,
+    `__check`, `__reason` (NULL when the row is valid)."""
     table = route.table
     inner = ["s.__line AS __line"]
-    raw_cols = [f"coalesce(s.{ident(c)}, '')" for c in route.raw_columns]
-    inner.append(f"concat_ws(',', {', '.join(raw_cols)}) AS __raw" if raw_cols else "NULL AS __raw")
     nul_checks: list[str] = []
     if route.raw_columns:
         first_nul = " ".join(
@@ -132,7 +130,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, stage: str, route: Route, target
         if source.typed is not None:
             inner.append(f"{source.typed} AS {ident('__t_' + column.name)}")
 
-    outer = ["__line", "__raw"]
+    outer = ["__line"]
     checks: list[str] = []
     for column in table.columns:
         source = route.sources.get(column.name)
@@ -218,3 +216,11 @@ def _checks(column: Column, source: Source, raw: str, text: str, typed: str) -> 
             f"{sql_str(f'; expected at most {column.maximum:g}')}",
         )
     return out
+
+
+def raw_text(route: Route, alias: str = "s") -> str:
+    """SQL rebuilding a staged row's text (its source columns joined by commas) for quarantine."""
+    if not route.raw_columns:
+        return "NULL"
+    cols = ", ".join(f"coalesce({alias}.{ident(c)}, '')" for c in route.raw_columns)
+    return f"concat_ws(',', {cols})"

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from policeperf.ingest.run import IngestReport, Progress, ingest_table
+from policeperf.ingest.run import IngestReport, Progress, Starting, ingest_table
 from policeperf.store import Store
 from policeperf.synth.crimes import generate_crimes
 from policeperf.synth.people import generate_person_links
@@ -73,13 +73,21 @@ def write_demo_exports(out_dir: Path, *, seed: int = DEFAULT_SEED) -> list[Expor
 
 
 def ingest_demo(
-    store: Store, exports: list[Export], *, on_progress: Progress | None = None
+    store: Store,
+    exports: list[Export],
+    *,
+    on_progress: Progress | None = None,
+    on_start: Starting | None = None,
 ) -> IngestReport:
     """Ingest generated exports through their mappings; returns every batch."""
     report = IngestReport()
     for export in exports:
         part = ingest_table(
-            store, [export.csv], mapping_path=export.mapping, on_progress=on_progress
+            store,
+            [export.csv],
+            mapping_path=export.mapping,
+            on_progress=on_progress,
+            on_start=on_start,
         )
         report.batches.extend(part.batches)
     return report

@@ -1,0 +1,93 @@
+"""The benchmark harness: run named benchmarks, compare with targets, keep a results file.
+
+Results live in `benchmarks/results.json` (machine-readable, merged by benchmark name) and
+`benchmarks/RESULTS.md` (rendered from it). Each result records the command that produced it.
+Targets are checked here, never as timed assertions in the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "RESULTS.md"
+WORK = HERE / "work"
+
+
+@dataclass
+class Result:
+    name: str
+    description: str
+    metric: str
+    value: float
+    target: str
+    passed: bool
+    command: str
+    details: dict[str, Any] = field(default_factory=dict)
+    measured_at: str = ""
+    machine: str = ""
+
+
+def timed(func: Callable[[], Any], repeat: int) -> tuple[float, list[float]]:
+    """Median wall time of `repeat` runs, and every run."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs), runs
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process and its finished children, in GB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024 / 1024
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def record(result: Result) -> None:
+    result.measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    result.machine = machine()
+    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    results[result.name] = asdict(result)
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    render(results)
+
+
+def render(results: dict[str, dict[str, Any]]) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`python -m benchmarks.run`); do not edit by hand.",
+        "",
+        "| benchmark | metric | value | target | met | measured |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in sorted(results):
+        r = results[name]
+        lines.append(
+            f"| {name} | {r['metric']} | {r['value']:.3g} | {r['target']} | "
+            f"{'yes' if r['passed'] else 'NO'} | {r['measured_at']} |"
+        )
+    for name in sorted(results):
+        r = results[name]
+        lines += ["", f"## {name}", "", r["description"], "", f"Command: `{r['command']}`",
+                  f"Machine: {r['machine']}", ""]  # fmt: skip
+        for key, value in r["details"].items():
+            lines.append(f"- {key}: {value}")
+    RESULTS_MD.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,3 @@
+from policeperf.cli import app
+
+app(prog_name="policeperf")

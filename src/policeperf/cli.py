@@ -1,0 +1,329 @@
+"""The command line. Each command parses, calls one function, renders.
+
+Exit codes: 0 ok, 1 a problem the user can fix (bad data, bad YAML, missing store), 2 bad usage.
+Progress bars go to stderr and only on a terminal; `--json` writes only JSON to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from policeperf import __version__
+from policeperf.errors import PolicePerfError
+from policeperf.ingest.batch import BatchResult
+from policeperf.ingest.run import IngestReport, total_bytes
+from policeperf.store import Store, resolve_store_path
+from policeperf.store.status import StoreStatus, store_status
+
+app = typer.Typer(
+    help="policeperf: police performance frameworks from the records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ingest_app = typer.Typer(help="Read source files into the store.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="DuckDB store file (default: $POLICEPERF_STORE, else ./policeperf.duckdb).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Write JSON to stdout instead of tables.")]
+PathsArgument = Annotated[
+    list[Path], typer.Argument(help="Files, folders or .zip archives.", show_default=False)
+]
+
+
+def user_errors(func: F) -> F:
+    """Print a PolicePerfError as one line on stderr and exit 1; never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PolicePerfError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; the batch in progress was rolled back")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"policeperf {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = None,
+) -> None:
+    """policeperf: police performance frameworks from the records."""
+
+
+class IngestFeedback:
+    """Progress for an ingest: a bar with rows/s on a terminal, else one line per file on stderr."""
+
+    def __init__(self, progress: Progress, task: Any, lines: bool) -> None:
+        self.progress, self.task, self.lines = progress, task, lines
+
+    def start(self, name: str, number: int, count: int) -> None:
+        if self.lines:
+            err.print(f"ingesting {number}/{count} {name}", soft_wrap=True)
+
+    def done(self, result: BatchResult, size: int) -> None:
+        task = self.progress.tasks[0]
+        rows = task.fields["rows"] + result.rows_in
+        elapsed = task.elapsed or 0
+        rate = f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""
+        self.progress.update(
+            self.task, advance=size, rows=rows, rate=rate, description=Path(result.file).name[:32]
+        )
+
+
+@contextmanager
+def ingest_progress(paths: list[Path], enabled: bool) -> Iterator[IngestFeedback]:
+    """A progress bar over the bytes of the input files, with rows per second."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not (enabled and err.is_terminal),
+        transient=False,
+    )
+    task = progress.add_task("ingest", total=total_bytes(paths) or None, rows=0, rate="")
+    with progress:
+        yield IngestFeedback(progress, task, lines=enabled and not err.is_terminal)
+
+
+def render_report(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), default=str, indent=2) + "\n")
+        return
+    table = Table(title="Ingest", title_justify="left")
+    for col in ("file", "batch", "rows in", "accepted", "quarantined", "note"):
+        table.add_column(col, justify="right" if col not in ("file", "note") else "left")
+    for b in report.batches:
+        note = (
+            "already ingested; nothing written"
+            if b.skipped
+            else ", ".join(f"{k} {v:,}" for k, v in sorted(b.quarantined_by_check.items()))
+        )
+        table.add_row(
+            Path(b.file).name, str(b.batch_id), f"{b.rows_in:,}", f"{b.rows_accepted:,}",
+            f"{b.rows_quarantined:,}", note,
+        )  # fmt: skip
+    out.print(table)
+    out.print(
+        f"rows in {report.rows_in:,} = accepted {report.rows_accepted:,} + quarantined "
+        f"{report.rows_quarantined:,}"
+        + (f"; {report.skipped} file(s) already ingested" if report.skipped else "")
+    )
+
+
+@ingest_app.command("police-uk")
+@user_errors
+def ingest_police_uk_command(
+    paths: PathsArgument,
+    store: StoreOption = None,
+    force: Annotated[
+        str | None,
+        typer.Option(help="Force name for stop-and-search files whose name does not say it."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """data.police.uk street, outcomes and stop-and-search CSVs (files, folders, zip archives)."""
+    from policeperf.ingest.run import ingest_police_uk
+
+    with Store(resolve_store_path(store)) as db, ingest_progress(paths, not as_json) as progress:
+        report = ingest_police_uk(
+            db, paths, force=force, on_progress=progress.done, on_start=progress.start
+        )
+    render_report(report, as_json)
+
+
+@ingest_app.command("home-office")
+@user_errors
+def ingest_home_office_command(
+    paths: PathsArgument, store: StoreOption = None, as_json: JsonOption = False
+) -> None:
+    """The Home Office police recorded crime Police Force Area open data table (CSV)."""
+    from policeperf.ingest.run import ingest_home_office
+
+    with Store(resolve_store_path(store)) as db, ingest_progress(paths, not as_json) as progress:
+        report = ingest_home_office(db, paths, on_progress=progress.done, on_start=progress.start)
+    render_report(report, as_json)
+
+
+@ingest_app.command("table")
+@user_errors
+def ingest_table_command(
+    table: Annotated[str, typer.Argument(help="Canonical table, e.g. crimes, outcomes, calls.")],
+    paths: PathsArgument,
+    mapping: Annotated[Path, typer.Option(help="YAML column mapping (see docs/mappings.md).")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A force's own CSV / Parquet / XLSX export, described by a YAML column mapping."""
+    from policeperf.ingest.mapped import load_mapping
+    from policeperf.ingest.run import ingest_table
+
+    spec = load_mapping(mapping)
+    if spec.table != table:
+        raise PolicePerfError(
+            f"{mapping}: maps table '{spec.table}', but the command names '{table}'"
+        )
+    with Store(resolve_store_path(store)) as db, ingest_progress(paths, not as_json) as progress:
+        report = ingest_table(
+            db, paths, mapping_path=mapping, on_progress=progress.done, on_start=progress.start
+        )
+    render_report(report, as_json)
+
+
+def render_status(status: StoreStatus) -> None:
+    out.print(f"[bold]{status.path}[/] (schema version {status.schema_version})")
+    tables = Table(title="Tables", title_justify="left")
+    tables.add_column("table")
+    tables.add_column("rows", justify="right")
+    tables.add_column("no district", justify="right")
+    for name, rows in status.tables.items():
+        outside = status.outside_districts.get(name)
+        tables.add_row(name, f"{rows:,}", "" if outside is None else f"{outside:,}")
+    out.print(tables)
+    if status.coverage:
+        cov = Table(title="Months covered", title_justify="left")
+        for col in ("table", "force", "source", "first", "last", "months", "rows"):
+            cov.add_column(col, justify="right" if col in ("months", "rows") else "left")
+        for c in status.coverage:
+            cov.add_row(
+                c["table"], c["force"], c["source"], c["first_month"], c["last_month"],
+                str(c["months"]), f"{c['rows']:,}",
+            )  # fmt: skip
+        out.print(cov)
+    if status.sources:
+        src = Table(title="Batches", title_justify="left")
+        for col in ("source", "kind", "files", "rows in", "accepted", "quarantined"):
+            src.add_column(col, justify="left" if col in ("source", "kind") else "right")
+        for s in status.sources:
+            src.add_row(
+                s["source"], s["kind"], str(s["files"]), f"{s['rows_in']:,}",
+                f"{s['rows_accepted']:,}", f"{s['rows_quarantined']:,}",
+            )  # fmt: skip
+        out.print(src)
+    if status.quarantine:
+        q = Table(title="Quarantine", title_justify="left")
+        for col in ("table", "field", "check", "rows", "example"):
+            q.add_column(col, justify="right" if col == "rows" else "left", overflow="fold")
+        for r in status.quarantine:
+            q.add_row(r["table"], r["field"] or "", r["check"], f"{r['rows']:,}", r["example"])
+        out.print(q)
+
+
+@app.command()
+@user_errors
+def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """Tables, row counts, months covered per force and source, batches and quarantine."""
+    path = resolve_store_path(store)
+    with Store(path, read_only=True) as db:
+        result = store_status(db)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), default=str, indent=2) + "\n")
+    else:
+        render_status(result)
+
+
+@app.command()
+@user_errors
+def synth(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the generated exports.")
+    ] = Path("out/demo-exports"),
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same force.")
+    ] = 2021,
+    store: StoreOption = None,
+    ingest: Annotated[
+        bool, typer.Option("--ingest/--no-ingest", help="Also ingest the exports into the store.")
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate the calibrated demo force (Demo Constabulary) as force exports, and ingest them."""
+    from policeperf.synth import ingest_demo, write_demo_exports
+
+    with err.status("generating Demo Constabulary", spinner="dots") if not as_json else _nothing():
+        exports = write_demo_exports(out_dir, seed=seed)
+    if not ingest:
+        for e in exports:
+            out.print(f"{e.csv}  (mapping {e.mapping})")
+        return
+    paths = [e.csv for e in exports]
+    with Store(resolve_store_path(store)) as db, ingest_progress(paths, not as_json) as progress:
+        report = ingest_demo(db, exports, on_progress=progress.done, on_start=progress.start)
+    render_report(report, as_json)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+@app.command()
+@user_errors
+def demo(
+    store: Annotated[Path, typer.Option(help="Store file to build.")] = Path("out/demo.duckdb"),
+    data: Annotated[Path, typer.Option(help="Folder of bundled public data.")] = Path("data"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for outputs.")] = Path("out"),
+) -> None:
+    """Build the demo store: real Cambridgeshire police.uk 2024 data, the Home Office 2017/18
+    table and the calibrated Demo Constabulary; then print its status."""
+    from policeperf.ingest.run import ingest_home_office, ingest_police_uk
+    from policeperf.synth import ingest_demo, write_demo_exports
+
+    police_uk = data / "police-uk" / "cambridgeshire-2024.zip"
+    home_office = data / "home-office" / "prc-pfa-2017-18.zip"
+    for needed in (police_uk, home_office):
+        if not needed.exists():
+            raise PolicePerfError(f"{needed}: bundled data missing; run from the repository root")
+    with Store(store) as db:
+        with ingest_progress([police_uk], True) as progress:
+            ingest_police_uk(db, [police_uk], on_progress=progress.done, on_start=progress.start)
+        ingest_home_office(db, [home_office])
+        with err.status("generating Demo Constabulary", spinner="dots"):
+            exports = write_demo_exports(out_dir / "demo-exports")
+        with ingest_progress([e.csv for e in exports], True) as progress:
+            ingest_demo(db, exports, on_progress=progress.done, on_start=progress.start)
+        render_status(store_status(db))
+    out.print(f"\nDemo store: [bold]{store}[/]")

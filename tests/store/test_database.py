@@ -1,0 +1,78 @@
+"""Opening stores: schema creation, versions, migrations, read-only access, transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from policeperf.errors import StoreError
+from policeperf.store import SCHEMA_VERSION, Store, resolve_store_path
+from policeperf.store import database as database_module
+
+
+def test_a_new_store_has_every_canonical_table_at_the_current_version(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as db:
+        assert db.schema_version == SCHEMA_VERSION
+        tables = {t for (t,) in db.fetchall("SHOW TABLES")}
+    assert {"crimes", "outcomes", "asb_incidents", "stop_searches", "incidents", "calls",
+            "survey_responses", "person_links", "investigations", "ingest_batches",
+            "quarantine"} <= tables  # fmt: skip
+
+
+def test_a_store_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE schema_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
+    con.close()
+    with pytest.raises(StoreError, match="newer than this policeperf supports"):
+        Store(path)
+
+
+def test_an_older_store_is_migrated_forward_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    steps: list[int] = []
+
+    def add_column(con: duckdb.DuckDBPyConnection) -> None:
+        steps.append(1)
+        con.execute("ALTER TABLE crimes ADD COLUMN vulnerability_flag BOOLEAN")
+
+    monkeypatch.setattr(database_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Store(path, migrations={SCHEMA_VERSION: add_column}) as db:
+        assert db.schema_version == SCHEMA_VERSION + 1
+        columns = {c for (c,) in db.fetchall("SELECT column_name FROM information_schema.columns WHERE table_name = 'crimes'")}
+    assert steps == [1]
+    assert "vulnerability_flag" in columns
+
+
+def test_a_missing_migration_is_an_error_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    monkeypatch.setattr(database_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match=f"no migration from schema version {SCHEMA_VERSION}"):
+        Store(path, migrations={})
+    monkeypatch.setattr(database_module, "SCHEMA_VERSION", SCHEMA_VERSION)
+    with Store(path) as db:
+        assert db.schema_version == SCHEMA_VERSION
+
+
+def test_read_only_on_a_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store here; run 'policeperf ingest' first"):
+        Store(tmp_path / "absent.duckdb", read_only=True)
+
+
+def test_a_failed_transaction_leaves_no_trace(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as db:
+        with pytest.raises(RuntimeError), db.transaction() as con:
+            con.execute("INSERT INTO person_links VALUES ('c1', 'p1', 'victim', 1, 2)")
+            raise RuntimeError("boom")
+        assert db.scalar("SELECT count(*) FROM person_links") == 0
+
+
+def test_store_path_comes_from_argument_then_environment_then_default() -> None:
+    assert resolve_store_path("a.duckdb", {"POLICEPERF_STORE": "b.duckdb"}) == Path("a.duckdb")
+    assert resolve_store_path(None, {"POLICEPERF_STORE": "b.duckdb"}) == Path("b.duckdb")
+    assert resolve_store_path(None, {}) == Path("policeperf.duckdb")
