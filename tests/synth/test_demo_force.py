@@ -162,7 +162,7 @@ def test_six_districts_in_two_areas_and_every_table_filled(demo_store: Store) ->
 def test_the_same_seed_writes_the_same_exports(tmp_path: Path, demo_exports: list) -> None:
     again = write_demo_exports(tmp_path / "again")
     for a, b in zip(demo_exports, again, strict=True):
-        assert hashlib.sha256(a.csv.read_bytes()).digest() == hashlib.sha256(b.csv.read_bytes()).digest()
+        assert hashlib.sha256(a.csv.read_bytes()).digest() == hashlib.sha256(b.csv.read_bytes()).digest(), a.csv.name
 
 
 def test_count_for_rate_finds_the_count_that_rounds_to_the_rate() -> None:

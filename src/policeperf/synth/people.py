@@ -66,4 +66,5 @@ def generate_person_links(
         }
     )
     # One person may be linked twice to the same crime by chance; a force export would not.
-    return table.group_by(["CRIME_REF", "PERSON_REF", "ROLE"]).aggregate([]).sort_by("CRIME_REF")
+    keys = ["CRIME_REF", "PERSON_REF", "ROLE"]
+    return table.group_by(keys).aggregate([]).sort_by([(k, "ascending") for k in keys])
