@@ -153,3 +153,18 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def ibis_backend(store: Store) -> Any:
+    """An Ibis backend over the store's own connection (the engine writes Ibis, not SQL)."""
+    import ibis
+
+    return ibis.duckdb.from_connection(store.con)
+
+
+def store_state(store: Store) -> str:
+    """A short fingerprint of what has been ingested: changes whenever a batch is added."""
+    row = store.fetchall(
+        "SELECT count(*), coalesce(max(batch_id), 0), coalesce(sum(rows_accepted), 0) FROM ingest_batches"
+    )[0]
+    return f"batches={row[0]};last={row[1]};rows={row[2]}"

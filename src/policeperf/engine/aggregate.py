@@ -1,0 +1,209 @@
+"""Backend aggregation: records -> monthly figures per measure and district, inside the backend.
+
+Expressions are Ibis, so the same code runs on the embedded DuckDB store and on Spark. All
+measures of one record table are computed in one scan by conditional aggregation
+(`sum(...) FILTER (WHERE ...)`). Outcome rates use one scan of outcomes to find each crime's first
+outcome in each outcome set; the period method then counts crimes by the month of that outcome,
+the cohort method by the month the crime was recorded. Medians cannot be added up, so they are
+computed for each area level and window (month, rolling 12 months, financial year) in the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from policeperf.framework.models import Filters, Measure
+from policeperf.reference import OutcomeSet
+
+MONTH_COLUMN = {
+    "crimes": "recorded_date",
+    "incidents": "created_at",
+    "calls": "received_at",
+    "survey_responses": "response_date",
+    "asb_incidents": "month",
+    "stop_searches": "searched_at",
+    "investigations": "snapshot_date",
+}
+ADDITIVE = ("count", "outcome_rate", "proportion", "rate_per_population")
+
+
+def _isin(column: ir.Value, values: Iterable[str]) -> ir.BooleanValue:
+    return column.isin(list(values))
+
+
+def filter_expr(t: ir.Table, filters: Filters) -> ir.BooleanValue | None:
+    """The measure's filters as one boolean expression over its table (None: every row)."""
+    conds: list[ir.BooleanValue] = []
+    f = filters
+    pairs = [
+        (f.categories, "offence_category"), (f.offence_codes, "offence_code"),
+        (f.offence_groups, "offence_group"), (f.offence_subgroups, "offence_subgroup"),
+        (f.grades, "grade"), (f.incident_types, "incident_type"), (f.lines, "line"),
+        (f.aspects, "aspect"), (f.crime_categories, "crime_category"), (f.search_objects, "object_of_search"),
+    ]  # fmt: skip
+    for wanted, column in pairs:
+        if wanted is not None:
+            conds.append(_isin(t[column], wanted))
+    if f.survey is not None:
+        conds.append(t.survey == f.survey)
+    for marker in f.markers or ():
+        conds.append(t[marker].fill_null(False))
+    out: ir.BooleanValue | None = None
+    for cond in conds:
+        out = both(out, cond.fill_null(False))
+    return out
+
+
+def both(a: ir.BooleanValue | None, b: ir.BooleanValue | None) -> ir.BooleanValue | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+def count_where(t: ir.Table, cond: ir.BooleanValue | None) -> ir.IntegerScalar:
+    """Rows where `cond` holds (all rows for None), as a conditional aggregate."""
+    return t.count() if cond is None else t.count(where=cond)
+
+
+def in_set(outcomes: ir.Table, outcome_set: OutcomeSet) -> ir.BooleanValue:
+    """An outcome is in a set when its type is, or, for a source label standing for several
+    types, when every type it may stand for is."""
+    types = sorted(outcome_set.types)
+    exact = outcomes.outcome_type.isin(types).fill_null(False)
+    candidates = outcomes.outcome_types
+    all_in = (candidates.length() > 0) & (candidates.filter(lambda x: ~x.isin(types)).length() == 0)
+    return exact | (outcomes.outcome_type.isnull() & all_in.fill_null(False))
+
+
+def _month(column: ir.Value) -> ir.DateValue:
+    return column.truncate("M").cast("date")
+
+
+def with_area(t: ir.Table, areas: ir.Table) -> ir.Table:
+    """Attach the policing area of each row's district (reference districts of the force)."""
+    joined = t.left_join(areas, t.district == areas.district_ref)
+    return joined.drop("district_ref")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every expression is restricted to."""
+
+    force: str
+    first_month: object | None = None
+    last_month: object | None = None
+    """Inclusive bounds on the record month (dates, first of month)."""
+
+
+def base_table(backend: ibis.BaseBackend, table: str, scope: Scope, areas: ir.Table) -> ir.Table:
+    t = backend.table(table)
+    if table == "investigations":
+        crimes = backend.table("crimes").select("crime_id", "force", "district")
+        t = t.join(crimes, "crime_id")
+    t = t.filter(t.force == scope.force).mutate(period=_month(t[MONTH_COLUMN[table]]))
+    if scope.last_month is not None:
+        t = t.filter(t.period <= scope.last_month)
+    t = t.select(*[c for c in t.columns if c != "area"])
+    return with_area(t, areas)
+
+
+def first_outcomes(backend: ibis.BaseBackend, scope: Scope, sets: Sequence[OutcomeSet]) -> ir.Table:
+    """Per crime, the date of its first outcome in each set (columns `first_<set>`)."""
+    o = backend.table("outcomes").filter(lambda o: o.force == scope.force)
+    if scope.last_month is not None:
+        o = o.filter(_month(o.outcome_date) <= scope.last_month)
+    return o.group_by("crime_id").aggregate(
+        **{f"first_{s.name}": o.outcome_date.min(where=in_set(o, s)) for s in sets}
+    )
+
+
+def _success(t: ir.Table, m: Measure) -> ir.BooleanValue:
+    s = m.success
+    assert s is not None
+    if s.field is not None:
+        return t[s.field].fill_null(False)
+    if s.answered_within_seconds is not None:
+        return (t.answered_seconds <= s.answered_within_seconds).fill_null(False)
+    minutes = (t.arrived_at.epoch_seconds() - t.created_at.epoch_seconds()) / 60
+    return (minutes <= s.attended_within_minutes).fill_null(False)
+
+
+def additive_expr(t: ir.Table, measures: Sequence[Measure], first: ir.Table | None) -> ir.Table:
+    """One aggregation over `t` by (period, area, district) with every additive measure's
+    numerator and denominator as conditional sums."""
+    if first is not None:
+        t = t.left_join(first, t.crime_id == first.crime_id).drop("crime_id_right")
+    aggs: dict[str, ir.Value] = {}
+    for m in measures:
+        cond = filter_expr(t, m.filters)
+        if m.kind in ("count", "rate_per_population"):
+            aggs[f"{m.id}__num"] = count_where(t, cond)
+        elif m.kind == "proportion":
+            aggs[f"{m.id}__num"] = count_where(t, both(cond, _success(t, m)))
+            aggs[f"{m.id}__den"] = count_where(t, cond)
+        elif m.kind == "outcome_rate":
+            aggs[f"{m.id}__den"] = count_where(t, cond)
+            if m.rate_method == "cohort":
+                aggs[f"{m.id}__num"] = count_where(
+                    t, both(cond, t[f"first_{m.outcome_set}"].notnull())
+                )
+    return t.group_by(["period", "area", "district"]).aggregate(**aggs)
+
+
+def period_numerator_expr(
+    crimes: ir.Table, first: ir.Table, outcome_set: str, measures: Sequence[Measure], scope: Scope
+) -> ir.Table:
+    """Period-method numerators: crimes counted in the month of their first outcome in the set."""
+    joined = crimes.drop("period").join(first, "crime_id")
+    column = joined[f"first_{outcome_set}"]
+    joined = joined.filter(column.notnull()).mutate(period=_month(column))
+    if scope.last_month is not None:
+        joined = joined.filter(joined.period <= scope.last_month)
+    aggs = {f"{m.id}__num": count_where(joined, filter_expr(joined, m.filters)) for m in measures}
+    return joined.group_by(["period", "area", "district"]).aggregate(**aggs)
+
+
+def median_value(t: ir.Table, m: Measure) -> ir.NumericValue:
+    if m.value == "response_minutes":
+        return (t.arrived_at.epoch_seconds() - t.created_at.epoch_seconds()) / 60
+    return t.answered_seconds
+
+
+def median_exprs(t: ir.Table, m: Measure) -> dict[tuple[str, str], ir.Table]:
+    """Medians by (area level, window): window 'month', 'r12' (12 months ending each month) or
+    'fy' (financial year). Columns: period key, area, value, n."""
+    value = median_value(t, m)
+    rows = t.filter(both(filter_expr(t, m.filters), value.notnull())).mutate(
+        __v=value,
+        __mi=t.period.year() * 12 + t.period.month() - 1,
+        __fy=t.period.year() - ibis.ifelse(t.period.month() < 4, 1, 0),
+    )
+    offsets = ibis.memtable({"__offset": list(range(12))})
+    expanded = rows.cross_join(offsets).mutate(__wi=lambda r: r.__mi + r.__offset)
+    out: dict[tuple[str, str], ir.Table] = {}
+    for level, keys in (("force", []), ("area", ["area"]), ("district", ["district"])):
+        for window, source, key in (
+            ("month", rows, "__mi"),
+            ("r12", expanded, "__wi"),
+            ("fy", rows, "__fy"),
+        ):
+            grouped = source.group_by([key, *keys]).aggregate(
+                value=source.__v.median(), n=source.__v.count()
+            )
+            out[(level, window)] = grouped.rename({"key": key})
+    return out
+
+
+def areas_table(districts: pd.DataFrame) -> ir.Table:
+    """The force's districts and areas as an in-memory table for joins."""
+    frame = districts.rename(columns={"district": "district_ref"})[["district_ref", "area"]]
+    if frame.empty:
+        frame = pd.DataFrame(
+            {"district_ref": pd.Series([], dtype="string"), "area": pd.Series([], dtype="string")}
+        )
+    return ibis.memtable(frame)

@@ -1,0 +1,163 @@
+"""Running the backend expressions and rolling districts up to areas and the force.
+
+The cube is small: measure x area x month. Additive figures (numerators and denominators) are
+aggregated once by district and summed up here; medians arrive per level and window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import pandas as pd
+
+from policeperf.engine.aggregate import (
+    ADDITIVE,
+    Scope,
+    additive_expr,
+    areas_table,
+    base_table,
+    first_outcomes,
+    median_exprs,
+    period_numerator_expr,
+)
+from policeperf.framework.models import Framework, Measure
+from policeperf.reference import outcome_sets
+
+LEVELS = ("force", "area", "district")
+FORCE_AREA = "all"
+
+
+@dataclass
+class Cube:
+    additive: pd.DataFrame
+    """measure_id, level, area, period (date), num, den"""
+    medians: pd.DataFrame
+    """measure_id, level, area, window (month/r12/fy), key (month index or FY start year), value, n"""
+    months: dict[str, tuple[date, date]]
+    """First and last month with records, per measure."""
+
+
+def _to_date(value: object) -> date:
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    return date(ts.year, ts.month, 1)
+
+
+def _rollup(frame: pd.DataFrame, measure: Measure, has_den: bool) -> pd.DataFrame:
+    """District rows -> rows for the force, each area and each district."""
+    cols = ["num", "den"] if has_den else ["num"]
+    parts = []
+    force = frame.groupby("period", as_index=False)[cols].sum()
+    force["level"], force["area"] = "force", FORCE_AREA
+    parts.append(force)
+    for level, key in (("area", "area"), ("district", "district")):
+        sub = frame[frame[key].notna()].groupby(["period", key], as_index=False)[cols].sum()
+        sub = sub.rename(columns={key: "area"})
+        sub["level"] = level
+        parts.append(sub)
+    out = pd.concat(parts, ignore_index=True)
+    out["measure_id"] = measure.id
+    if not has_den:
+        out["den"] = float("nan")
+    return out
+
+
+def build_cube(
+    backend: ibis.BaseBackend,
+    framework: Framework,
+    scope: Scope,
+    districts: pd.DataFrame,
+) -> Cube:
+    """Aggregate every measure of `framework` for the force in `scope`."""
+    areas = areas_table(districts)
+    measures = [m for *_, m in framework.measures()]
+    by_table: dict[str, list[Measure]] = defaultdict(list)
+    for m in measures:
+        if m.kind in ADDITIVE:
+            by_table[m.table].append(m)
+    sets = outcome_sets()
+    rate_sets = sorted(
+        {m.outcome_set for m in measures if m.kind == "outcome_rate" and m.outcome_set}
+    )
+    first = first_outcomes(backend, scope, [sets[s] for s in rate_sets]) if rate_sets else None
+
+    frames: list[pd.DataFrame] = []
+    months: dict[str, tuple[date, date]] = {}
+    for table, table_measures in by_table.items():
+        t = base_table(backend, table, scope, areas)
+        raw = additive_expr(t, table_measures, first if table == "crimes" else None).to_pandas()
+        raw["period"] = raw["period"].map(_to_date)
+        span = (min(raw["period"]), max(raw["period"])) if len(raw) else None
+        period_nums: dict[str, pd.DataFrame] = {}
+        if table == "crimes" and first is not None:
+            for set_name in rate_sets:
+                users = [
+                    m
+                    for m in table_measures
+                    if m.kind == "outcome_rate"
+                    and m.outcome_set == set_name
+                    and m.rate_method == "period"
+                ]
+                if users:
+                    frame = period_numerator_expr(t, first, set_name, users, scope).to_pandas()
+                    frame["period"] = frame["period"].map(_to_date)
+                    period_nums[set_name] = frame
+        for m in table_measures:
+            if span is None:
+                continue
+            months[m.id] = span
+            if m.kind == "outcome_rate" and m.rate_method == "period":
+                num = period_nums[m.outcome_set][["period", "area", "district", f"{m.id}__num"]]  # type: ignore[index]
+                den = raw[["period", "area", "district", f"{m.id}__den"]]
+                both = den.merge(num, on=["period", "area", "district"], how="outer")
+                both = both[(both["period"] >= span[0]) & (both["period"] <= span[1])]
+            else:
+                cols = [c for c in (f"{m.id}__num", f"{m.id}__den") if c in raw.columns]
+                both = raw[["period", "area", "district", *cols]]
+            both = both.rename(columns={f"{m.id}__num": "num", f"{m.id}__den": "den"}).fillna(
+                {"num": 0, "den": 0}
+            )
+            frames.append(_rollup(both, m, has_den=m.kind in ("proportion", "outcome_rate")))
+
+    median_frames: list[pd.DataFrame] = []
+    for m in measures:
+        if m.kind != "median":
+            continue
+        t = base_table(backend, m.table, scope, areas)
+        for (level, window), expr in median_exprs(t, m).items():
+            frame = expr.to_pandas()
+            if level == "force":
+                frame["area"] = FORCE_AREA
+            elif level == "district":
+                frame = frame.rename(columns={"district": "area"})
+            frame = frame[frame["area"].notna()]
+            frame["level"], frame["window"], frame["measure_id"] = level, window, m.id
+            median_frames.append(
+                frame[["measure_id", "level", "area", "window", "key", "value", "n"]]
+            )
+        monthly = (
+            [
+                f
+                for f in median_frames
+                if f["measure_id"].iloc[0] == m.id and f["window"].iloc[0] == "month"
+            ]
+            if median_frames
+            else []
+        )
+        keys = pd.concat(monthly)["key"] if monthly else pd.Series([], dtype=int)
+        if len(keys):
+            lo, hi = int(keys.min()), int(keys.max())
+            months[m.id] = (date(lo // 12, lo % 12 + 1, 1), date(hi // 12, hi % 12 + 1, 1))
+    additive = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["measure_id", "level", "area", "period", "num", "den"])
+    )
+    medians = (
+        pd.concat(median_frames, ignore_index=True)
+        if median_frames
+        else pd.DataFrame(columns=["measure_id", "level", "area", "window", "key", "value", "n"])
+    )
+    return Cube(additive=additive, medians=medians, months=months)

@@ -1,0 +1,344 @@
+"""The results table: measure x area x month with every figure, verdict and fact a report needs.
+
+It is the single source of truth for every output: narrative, report and dashboard only read it.
+Percentages are in percent (14.3), changes in percent (-39.7) and percentage points (3.0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from policeperf.engine import series as S
+from policeperf.engine import spc as spc_mod
+from policeperf.engine import verdict as V
+from policeperf.engine.calendar import add_months, fy_label, fy_start_year, month_index
+from policeperf.engine.cube import Cube
+from policeperf.framework.models import Framework, Measure
+
+VERDICT_MONTHS = 24
+"""Verdicts, records and trends are computed for the latest 24 months of each series."""
+
+
+@dataclass(frozen=True)
+class Context:
+    framework: Framework
+    month: date
+    populations: Mapping[tuple[str, str], float]
+    """(level, area) -> residents."""
+    as_at: str
+    store_state: str
+
+
+def default_method(m: Measure) -> str:
+    if m.benchmark != "auto":
+        return m.benchmark
+    if m.kind in ("count", "rate_per_population"):
+        return "rolling_12m_vs_baseline_overdispersed"
+    if m.kind == "median":
+        return "monthly_medians_mann_whitney"
+    if m.kind == "proportion" and m.table == "survey_responses":
+        return "wilson_newcombe"
+    return "two_proportion_newcombe"
+
+
+def _months(first: date, last: date) -> list[date]:
+    return [add_months(first, k) for k in range(month_index(last) - month_index(first) + 1)]
+
+
+def _none(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)
+
+
+def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for pillar, priority, focus, m in ctx.framework.measures():
+        if m.id not in cube.months:
+            continue
+        first, last = cube.months[m.id]
+        end = min(last, ctx.month)
+        if end < first:
+            continue
+        months = _months(first, end)
+        meta = {
+            "framework": ctx.framework.name, "framework_version": ctx.framework.version,
+            "force": ctx.framework.force, "pillar": pillar.name, "pillar_id": pillar.id,
+            "priority": priority.name, "focus_area": focus.name, "focus_area_id": focus.id,
+            "measure_id": m.id, "measure": m.name, "kind": m.kind, "unit": m.unit,
+            "polarity": m.polarity, "target": m.target, "as_at": ctx.as_at, "store_state": ctx.store_state,
+        }  # fmt: skip
+        if m.kind == "median":
+            groups = cube.medians[cube.medians["measure_id"] == m.id]
+            for (level, area), frame in groups.groupby(["level", "area"], sort=False):
+                rows.extend(_median_rows(m, ctx, months, str(level), str(area), frame, meta))
+        else:
+            groups = cube.additive[cube.additive["measure_id"] == m.id]
+            for (level, area), frame in groups.groupby(["level", "area"], sort=False):
+                rows.extend(_additive_rows(m, ctx, months, str(level), str(area), frame, meta))
+    return pd.DataFrame(rows)
+
+
+def _series(
+    m: Measure, ctx: Context, months: list[date], level: str, area: str, frame: pd.DataFrame
+) -> S.MonthlySeries:
+    by_month = frame.set_index("period")
+    num = np.array([float(by_month["num"].get(mo, 0.0)) for mo in months])
+    if m.kind in ("proportion", "outcome_rate"):
+        den: np.ndarray | None = np.array([float(by_month["den"].get(mo, 0.0)) for mo in months])
+        return S.MonthlySeries(months, num, den, scale=100.0)
+    if m.kind == "rate_per_population":
+        pop = ctx.populations.get((level, area))
+        # Monthly rates are annualised (population / 12 per month); 12 months sum to the year's rate.
+        den = np.full(len(months), pop / 12 if pop else np.nan)
+        return S.MonthlySeries(months, num, den, scale=float(m.per))
+    return S.MonthlySeries(months, num, None)
+
+
+def _additive_rows(
+    m: Measure,
+    ctx: Context,
+    months: list[date],
+    level: str,
+    area: str,
+    frame: pd.DataFrame,
+    meta: dict[str, Any],
+) -> list[dict[str, Any]]:
+    s = _series(m, ctx, months, level, area, frame)
+    vals = S.values(s)
+    den_arr = s.denominator
+    r12_num = [S.window_sum(s.numerator, i, S.WINDOW) for i in range(len(months))]
+    r12_den = [
+        S.window_sum(den_arr, i, S.WINDOW) if den_arr is not None else None
+        for i in range(len(months))
+    ]
+    r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
+    rows = []
+    spc = _spc(m, ctx, months, vals)
+    settings = ctx.framework.settings
+    fixed = None if settings.baseline == "previous_financial_year" else settings.baseline
+    for i, month in enumerate(months):
+        b = S.baseline_year(month, fixed)
+        b_num = S.fy_total(s, b, s.numerator)
+        b_den = S.fy_total(s, b, den_arr) if den_arr is not None else None
+        baseline = None if b_num is None else s.ratio(b_num, b_den)
+        fy0 = fy_start_year(month)
+        start = max(0, i - (month_index(month) - month_index(date(fy0, 4, 1))))
+        fytd_num = float(s.numerator[start : i + 1].sum())
+        fytd_den = float(den_arr[start : i + 1].sum()) if den_arr is not None else None
+        row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
+        row.update(
+            numerator=float(s.numerator[i]), denominator=None if den_arr is None else _none(float(den_arr[i])),
+            n=float(den_arr[i]) if m.kind in ("proportion", "outcome_rate") and den_arr is not None else float(s.numerator[i]),
+            rolling_12m_numerator=r12_num[i], rolling_12m_denominator=_none(r12_den[i]),
+            baseline_numerator=b_num, baseline_denominator=_none(b_den),
+            fytd=s.ratio(fytd_num, fytd_den), fytd_label=fy_label(fy0),
+        )  # fmt: skip
+        if i >= len(months) - VERDICT_MONTHS:
+            row.update(_verdicts(m, ctx, s, i, r12_num[i], r12_den[i], b, b_num, b_den, r12, vals))
+        row.update(_spc_fields(spc, i, m))
+        rows.append(row)
+    return rows
+
+
+def _median_rows(
+    m: Measure,
+    ctx: Context,
+    months: list[date],
+    level: str,
+    area: str,
+    frame: pd.DataFrame,
+    meta: dict[str, Any],
+) -> list[dict[str, Any]]:
+    def window(name: str) -> dict[int, tuple[float, float]]:
+        sub = frame[frame["window"] == name]
+        return {
+            int(k): (float(v), float(n))
+            for k, v, n in zip(sub["key"], sub["value"], sub["n"], strict=True)
+        }
+
+    monthly, rolling, years = window("month"), window("r12"), window("fy")
+    vals: list[float | None] = [monthly.get(month_index(mo), (None, 0))[0] for mo in months]
+    r12: list[float | None] = [
+        rolling.get(month_index(mo), (None, 0))[0] if i >= S.WINDOW - 1 else None
+        for i, mo in enumerate(months)
+    ]
+    settings = ctx.framework.settings
+    fixed = None if settings.baseline == "previous_financial_year" else settings.baseline
+    first_index = month_index(months[0])
+    spc = _spc(m, ctx, months, vals)
+    rows = []
+    for i, month in enumerate(months):
+        b = S.baseline_year(month, fixed)
+        complete = month_index(date(b, 4, 1)) >= first_index
+        baseline = years.get(b, (None, 0))[0] if complete else None
+        row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
+        row.update(n=monthly.get(month_index(month), (None, 0.0))[1],
+                   rolling_12m_numerator=None, baseline_numerator=None, fytd=None, fytd_label=fy_label(fy_start_year(month)))  # fmt: skip
+        if i >= len(months) - VERDICT_MONTHS:
+            base_months = [
+                monthly[month_index(add_months(date(b, 4, 1), k))][0]
+                for k in range(12)
+                if month_index(add_months(date(b, 4, 1), k)) in monthly
+            ]
+            current = [v for v in vals[max(0, i - 11) : i + 1] if v is not None]
+            v = V.medians_vs_baseline(
+                current,
+                base_months if complete else [],
+                confidence=settings.confidence,
+                polarity=m.polarity,
+            )
+            row.update(_verdict_fields(v, ctx))
+            row.update(_facts(vals, r12, months, i, ctx))
+        row.update(_spc_fields(spc, i, m))
+        rows.append(row)
+    return rows
+
+
+def _common(
+    m: Measure,
+    meta: dict[str, Any],
+    level: str,
+    area: str,
+    month: date,
+    i: int,
+    vals: list[float | None],
+    r12: list[float | None],
+    baseline: float | None,
+    baseline_label: str,
+) -> dict[str, Any]:
+    value, current = vals[i], r12[i]
+    change = None if current is None or baseline is None else current - baseline
+    change_pct = None if change is None or not baseline else 100 * change / baseline
+    smly = vals[i - 12] if i >= 12 else None
+    prev = vals[i - 1] if i >= 1 else None
+    return {
+        **meta, "area_level": level, "area": area, "month": month, "value": value,
+        "rolling_12m": current, "baseline": baseline, "baseline_period": baseline_label,
+        "change": change, "change_pct": change_pct,
+        "change_ppt": change if m.unit == "pct" else None,
+        "same_month_last_year": smly,
+        "same_month_last_year_change_pct": None if smly in (None, 0) or value is None else 100 * (value / smly - 1),  # type: ignore[operator]
+        "previous_month": prev,
+    }  # fmt: skip
+
+
+def _verdicts(
+    m: Measure,
+    ctx: Context,
+    s: S.MonthlySeries,
+    i: int,
+    r12_num: float | None,
+    r12_den: float | None,
+    b: int,
+    b_num: float | None,
+    b_den: float | None,
+    r12: list[float | None],
+    vals: list[float | None],
+) -> dict[str, Any]:
+    settings = ctx.framework.settings
+    method = default_method(m)
+    base_months = S.fy_months(s, b)
+    if method == "rolling_12m_vs_baseline_overdispersed":
+        counts = [float(x) for x in S.fy_months(S.MonthlySeries(s.months, s.numerator, None), b)]
+        verdict = V.count_vs_baseline(
+            r12_num, b_num, counts, confidence=settings.confidence, polarity=m.polarity
+        )
+    elif method == "current_month_vs_baseline_months":
+        verdict = V.month_vs_baseline_months(
+            vals[i],
+            base_months,
+            confidence=settings.confidence,
+            polarity=m.polarity,
+            rate=m.unit == "pct",
+        )
+    else:
+        verdict = V.proportion_vs_baseline(
+            r12_num,
+            r12_den,
+            b_num,
+            b_den,
+            confidence=settings.confidence,
+            polarity=m.polarity,
+            minimum_n=settings.minimum_n,
+            method=method,
+        )
+    out = _verdict_fields(verdict, ctx)
+    month_test = V.month_vs_baseline_months(
+        vals[i],
+        base_months,
+        confidence=settings.confidence,
+        polarity=m.polarity,
+        rate=m.unit == "pct",
+    )
+    out.update(month_verdict=month_test.verdict, month_method=month_test.method,
+               month_lower=month_test.ci_low, month_upper=month_test.ci_high)  # fmt: skip
+    if m.kind in ("proportion", "outcome_rate") and r12_num is not None and r12_den:
+        low, high = V.wilson_interval(min(r12_num, r12_den), r12_den, settings.confidence)
+        out.update(rolling_12m_ci_low=100 * low, rolling_12m_ci_high=100 * high)
+    out.update(_facts(vals, r12, s.months, i, ctx))
+    return out
+
+
+def _verdict_fields(v: V.Verdict, ctx: Context) -> dict[str, Any]:
+    return {
+        "verdict": v.verdict, "method": v.method, "verdict_direction": v.direction,
+        "statistic": v.statistic, "p_value": v.p_value, "ci_low": v.ci_low, "ci_high": v.ci_high,
+        "verdict_note": v.note, "confidence": ctx.framework.settings.confidence,
+    }  # fmt: skip
+
+
+def _facts(
+    vals: list[float | None], r12: list[float | None], months: list[date], i: int, ctx: Context
+) -> dict[str, Any]:
+    rec = S.records_at(vals, months, i)
+    recent = [v for v in vals[max(0, i - S.TREND_MONTHS + 1) : i + 1] if v is not None]
+    direction, p = S.mann_kendall(recent)
+    significant = p is not None and p < 1 - ctx.framework.settings.confidence
+    prev_recent = [v for v in vals[max(0, i - S.TREND_MONTHS) : i] if v is not None]
+    prev_dir, prev_p = S.mann_kendall(prev_recent)
+    prev_significant = prev_p is not None and prev_p < 1 - ctx.framework.settings.confidence
+    return {
+        "record_high_since": rec.highest_since, "record_low_since": rec.lowest_since,
+        "highest_on_record": rec.highest_on_record, "lowest_on_record": rec.lowest_on_record,
+        "twelve_month_high": rec.twelve_month_high, "twelve_month_low": rec.twelve_month_low,
+        "rolling_direction_3m": S.direction_3m(r12, i),
+        "trend_direction": direction if significant else "none", "trend_p": p,
+        "trend_halted": prev_significant and not significant, "previous_trend_direction": prev_dir if prev_significant else "none",
+        "data_start": months[0],
+    }  # fmt: skip
+
+
+def _spc(
+    m: Measure, ctx: Context, months: list[date], vals: list[float | None]
+) -> spc_mod.SpcResult | None:
+    if any(v is None for v in vals) or len(vals) < 2:
+        return None
+    settings = ctx.framework.settings.spc
+    rebase = [
+        months.index(date(int(r[:4]), int(r[5:7]), 1))
+        for r in settings.rebase
+        if date(int(r[:4]), int(r[5:7]), 1) in months
+    ]
+    return spc_mod.evaluate_spc(
+        [float(v) for v in vals],  # type: ignore[arg-type]
+        polarity=m.polarity, baseline_points=settings.baseline_points, shift_points=settings.shift_points,
+        trend_points=settings.trend_points, rebase_at=rebase, screen_outliers=settings.screen_outliers,
+    )  # fmt: skip
+
+
+def _spc_fields(spc: spc_mod.SpcResult | None, i: int, m: Measure) -> dict[str, Any]:
+    if spc is None or spc.limits[i] is None:
+        return {"spc_class": None, "spc_rule": None}
+    lim = spc.limits[i]
+    assert lim is not None
+    return {
+        "spc_mean": lim.mean, "spc_lower": lim.lower, "spc_upper": lim.upper,
+        "spc_lower_near": lim.lower_near, "spc_upper_near": lim.upper_near, "spc_locked": lim.locked,
+        "spc_rule": spc.rules[i] or None, "spc_side": spc.sides[i] or None, "spc_class": spc.classes[i],
+        "spc_assurance": spc_mod.assurance(lim, m.target, m.polarity),
+    }  # fmt: skip

@@ -1,0 +1,152 @@
+"""Series maths on one measure's monthly figures in one area: rolling 12 months, financial year to
+date, baseline year, changes, records and trend. Works on the small monthly table, after the
+backend has aggregated the records.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from scipy import stats
+
+from policeperf.engine.calendar import fy_start_year, month_index
+
+WINDOW = 12
+TREND_MONTHS = 24
+"""Months of monthly values behind the long-term direction test."""
+MIN_TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """Contiguous months with numerator and denominator (denominator None for counts)."""
+
+    months: list[date]
+    numerator: np.ndarray
+    denominator: np.ndarray | None
+    scale: float = 1.0
+    """value = scale x numerator / denominator (100 for percentages, per for population rates)."""
+
+    def ratio(self, num: float, den: float | None) -> float | None:
+        if self.denominator is None:
+            return float(num)
+        if den is None or den == 0 or math.isnan(den):
+            return None
+        return self.scale * num / den
+
+
+def values(series: MonthlySeries) -> list[float | None]:
+    den = series.denominator
+    return [
+        series.ratio(float(n), None if den is None else float(den[i]))
+        for i, n in enumerate(series.numerator)
+    ]
+
+
+def window_sum(a: np.ndarray, end: int, length: int) -> float | None:
+    """Sum of the `length` values ending at `end` (inclusive), None if they do not all exist."""
+    start = end - length + 1
+    if start < 0:
+        return None
+    return float(a[start : end + 1].sum())
+
+
+def fy_total(series: MonthlySeries, start_year: int, array: np.ndarray) -> float | None:
+    """Total of a financial year; None unless all twelve months are in the series."""
+    first = date(start_year, 4, 1)
+    if not series.months or first < series.months[0]:
+        return None
+    offset = month_index(first) - month_index(series.months[0])
+    if offset + WINDOW > len(series.months):
+        return None
+    return float(array[offset : offset + WINDOW].sum())
+
+
+def fy_months(series: MonthlySeries, start_year: int) -> list[float]:
+    """The twelve monthly values of a financial year (empty unless all are present)."""
+    first = date(start_year, 4, 1)
+    if not series.months or first < series.months[0]:
+        return []
+    offset = month_index(first) - month_index(series.months[0])
+    if offset + WINDOW > len(series.months):
+        return []
+    vals = values(series)[offset : offset + WINDOW]
+    return [v for v in vals if v is not None] if all(v is not None for v in vals) else []
+
+
+def baseline_year(month: date, fixed: str | None) -> int:
+    """Start year of the baseline: a fixed financial year, or the one before the year containing
+    `month` (so March 2021 compares 2020/21 with 2019/20; January 2020 with 2018/19)."""
+    if fixed:
+        return int(fixed[:4])
+    return fy_start_year(month) - 1
+
+
+@dataclass(frozen=True)
+class Records:
+    """Where the latest monthly value stands against earlier months."""
+
+    highest_since: date | None
+    """The value is the highest since this month (the last month that was as high or higher)."""
+    lowest_since: date | None
+    highest_on_record: bool
+    lowest_on_record: bool
+    twelve_month_high: bool
+    twelve_month_low: bool
+
+
+def records_at(vals: list[float | None], months: list[date], i: int) -> Records:
+    """Records for the value at position `i`. "Highest since March 2018" means March 2018 was the
+    last month with a value at least as high; only reported when that was over a month before."""
+    current = vals[i]
+    none = Records(None, None, False, False, False, False)
+    if current is None or i == 0:
+        return none
+    earlier = [(j, v) for j, v in enumerate(vals[:i]) if v is not None]
+    higher = [j for j, v in earlier if v >= current]
+    lower = [j for j, v in earlier if v <= current]
+    high_since = months[higher[-1]] if higher and higher[-1] < i - 1 else None
+    low_since = months[lower[-1]] if lower and lower[-1] < i - 1 else None
+    window = [v for v in vals[max(0, i - WINDOW + 1) : i] if v is not None]
+    full = i >= WINDOW - 1 and len(window) == WINDOW - 1
+    return Records(
+        highest_since=high_since,
+        lowest_since=low_since,
+        highest_on_record=bool(earlier) and not higher,
+        lowest_on_record=bool(earlier) and not lower,
+        twelve_month_high=full and all(current > v for v in window),
+        twelve_month_low=full and all(current < v for v in window),
+    )
+
+
+def mann_kendall(vals: list[float]) -> tuple[str, float | None]:
+    """Direction of a monotonic trend and its two-sided p-value (Mann-Kendall, tie-corrected)."""
+    x = np.asarray(vals, dtype=float)
+    n = len(x)
+    if n < MIN_TREND_MONTHS:
+        return "none", None
+    diffs = np.sign(x[None, :] - x[:, None])
+    s = float(np.triu(diffs, 1).sum())
+    _, counts = np.unique(x, return_counts=True)
+    var = (n * (n - 1) * (2 * n + 5) - float((counts * (counts - 1) * (2 * counts + 5)).sum())) / 18
+    if var <= 0:
+        return "none", 1.0
+    z = (s - np.sign(s)) / math.sqrt(var)
+    p = float(2 * stats.norm.sf(abs(z)))
+    return ("up" if s > 0 else "down" if s < 0 else "none"), p
+
+
+def direction_3m(r12: list[float | None], i: int) -> str:
+    """'up' when the rolling value rose in each of the last three months, 'down' when it fell in
+    each, else 'mixed'; 'none' when there is not enough history."""
+    if i < 3 or any(r12[k] is None for k in range(i - 3, i + 1)):
+        return "none"
+    steps = [r12[k] - r12[k - 1] for k in range(i - 2, i + 1)]  # type: ignore[operator]
+    if all(s > 0 for s in steps):
+        return "up"
+    if all(s < 0 for s in steps):
+        return "down"
+    return "mixed"

@@ -1,0 +1,210 @@
+"""The performance framework: pillars -> priorities -> focus areas -> measures.
+
+A measure's `kind` decides which fields it needs: an outcome rate names its outcome set and
+method, a proportion says what counts as success, a median says what it measures. Models are
+frozen; they are passed between packages, never dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Kind = Literal["count", "outcome_rate", "proportion", "median", "rate_per_population"]
+Polarity = Literal["up_is_good", "down_is_good", "neutral"]
+BenchmarkMethod = Literal[
+    "auto",
+    "rolling_12m_vs_baseline_overdispersed",
+    "current_month_vs_baseline_months",
+    "two_proportion_newcombe",
+    "wilson_newcombe",
+    "monthly_medians_mann_whitney",
+]
+RecordTable = Literal[
+    "crimes",
+    "incidents",
+    "calls",
+    "survey_responses",
+    "asb_incidents",
+    "stop_searches",
+    "investigations",
+]
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Filters(Frozen):
+    """Which records a measure counts. Every filter given must hold; a list matches any item."""
+
+    categories: tuple[str, ...] | None = Field(None, description="data.police.uk crime categories")
+    offence_codes: tuple[str, ...] | None = None
+    offence_groups: tuple[str, ...] | None = None
+    offence_subgroups: tuple[str, ...] | None = None
+    markers: (
+        tuple[Literal["domestic_abuse", "hate", "sharp_instrument", "csa", "cse"], ...] | None
+    ) = None
+    grades: tuple[str, ...] | None = Field(None, description="incident grades, e.g. prompt")
+    incident_types: tuple[str, ...] | None = None
+    lines: tuple[Literal["999", "101", "other"], ...] | None = Field(None, description="call lines")
+    survey: str | None = None
+    aspects: tuple[str, ...] | None = None
+    crime_categories: tuple[str, ...] | None = Field(None, description="survey: the victim's crime")
+    search_objects: tuple[str, ...] | None = None
+
+
+class Success(Frozen):
+    """What counts towards a proportion's numerator."""
+
+    field: Literal["satisfied", "compliant", "abandoned"] | None = None
+    answered_within_seconds: float | None = Field(None, gt=0)
+    attended_within_minutes: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Success:
+        given = [
+            v
+            for v in (self.field, self.answered_within_seconds, self.attended_within_minutes)
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of field, answered_within_seconds, attended_within_minutes"
+            )
+        return self
+
+
+class Measure(Frozen):
+    """One line of the scorecard."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    description: str = ""
+    table: RecordTable = "crimes"
+    kind: Kind
+    filters: Filters = Filters()
+    polarity: Polarity = "neutral"
+    benchmark: BenchmarkMethod = "auto"
+    outcome_set: str | None = Field(None, description="outcome_rate: the named outcome set")
+    method: Literal["period", "cohort"] | None = Field(None, description="outcome_rate method")
+    success: Success | None = Field(None, description="proportion: what counts as success")
+    value: Literal["response_minutes", "answer_seconds"] | None = Field(
+        None, description="median: what"
+    )
+    per: int = Field(1000, description="rate_per_population: per how many residents")
+    target: float | None = Field(
+        None, description="optional target in the measure's unit, for SPC assurance"
+    )
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Measure:
+        problems = []
+        if self.kind == "outcome_rate":
+            if self.table != "crimes":
+                problems.append("an outcome_rate counts crimes: table must be crimes")
+            if self.outcome_set is None:
+                problems.append("an outcome_rate needs outcome_set (e.g. positive)")
+        elif self.outcome_set is not None or self.method is not None:
+            problems.append("outcome_set and method are for outcome_rate measures")
+        if self.kind == "proportion" and self.success is None:
+            problems.append("a proportion needs success (e.g. {field: satisfied})")
+        if self.kind != "proportion" and self.success is not None:
+            problems.append("success is for proportion measures")
+        if self.kind == "median" and self.value is None:
+            problems.append("a median needs value (response_minutes or answer_seconds)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def rate_method(self) -> Literal["period", "cohort"]:
+        return self.method or "period"
+
+    @property
+    def unit(self) -> Literal["count", "pct", "minutes", "seconds", "per_population"]:
+        if self.kind in ("outcome_rate", "proportion"):
+            return "pct"
+        if self.kind == "median":
+            return "minutes" if self.value == "response_minutes" else "seconds"
+        if self.kind == "rate_per_population":
+            return "per_population"
+        return "count"
+
+
+class FocusArea(Frozen):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    commentary: str = Field("", description="fixed text shown before the generated commentary")
+    measures: tuple[Measure, ...]
+
+
+class Priority(Frozen):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    focus_areas: tuple[FocusArea, ...]
+
+
+class Pillar(Frozen):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    priorities: tuple[Priority, ...]
+
+
+class SpcSettings(Frozen):
+    baseline_points: int = Field(
+        12, ge=2, description="points the limits are computed from, then locked"
+    )
+    shift_points: int = Field(7, ge=6, le=9, description="run of points on one side of the mean")
+    trend_points: int = Field(7, ge=5, le=9, description="run of points each higher (or lower)")
+    screen_outliers: bool = Field(
+        False, description="drop moving ranges above 3.267 x mean (Nelson)"
+    )
+    rebase: tuple[str, ...] = Field((), description="months (YYYY-MM) from which limits restart")
+
+
+class Settings(Frozen):
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    baseline: Literal["previous_financial_year"] | str = Field(
+        "previous_financial_year", description="or a fixed financial year such as 2019/20"
+    )
+    minimum_n: int = Field(
+        30, ge=1, description="fewer cases than this: too little data for a verdict"
+    )
+    spc: SpcSettings = SpcSettings()
+
+
+class ReportText(Frozen):
+    """Words for the board paper's header block; editable per framework."""
+
+    to: str = "Police and Crime Commissioner"
+    from_: str = Field("Chief Constable", alias="from")
+    title: str = "Performance report"
+    purpose: str = ""
+    background: str = ""
+
+
+class Framework(Frozen):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str
+    version: str
+    force: str | None = Field(None, description="the force whose records are evaluated")
+    settings: Settings = Settings()
+    report: ReportText = ReportText()
+    pillars: tuple[Pillar, ...]
+
+    def measures(self) -> Iterator[tuple[Pillar, Priority, FocusArea, Measure]]:
+        for pillar in self.pillars:
+            for priority in pillar.priorities:
+                for focus in priority.focus_areas:
+                    for measure in focus.measures:
+                        yield pillar, priority, focus, measure
+
+    def measure(self, measure_id: str) -> Measure:
+        for *_, measure in self.measures():
+            if measure.id == measure_id:
+                return measure
+        raise KeyError(measure_id)
