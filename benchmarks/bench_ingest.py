@@ -59,6 +59,9 @@ def run(repeat: int = 3) -> Result:
             "duckdb read_csv + count(*) (median s)": round(base, 3),
             "policeperf ingest (median s)": round(mine, 3),
             "policeperf rows/s": round(rows / mine),
-            "runs (s)": {"baseline": [round(x, 3) for x in base_runs], "policeperf": [round(x, 3) for x in mine_runs]},
+            "runs (s)": {
+                "baseline": [round(x, 3) for x in base_runs],
+                "policeperf": [round(x, 3) for x in mine_runs],
+            },
         },
     )

@@ -36,7 +36,11 @@ def test_every_command_has_help(words: list[str]) -> None:
 
 def policeperf(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "policeperf", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "policeperf", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -62,7 +66,9 @@ def test_ingest_and_status_write_only_json_to_stdout(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["rows_in"] == report["rows_accepted"] + report["rows_quarantined"] == 23_068
-    again = json.loads(policeperf("ingest", "home-office", str(HOME_OFFICE), "--store", store, "--json").stdout)
+    again = json.loads(
+        policeperf("ingest", "home-office", str(HOME_OFFICE), "--store", store, "--json").stdout
+    )
     assert again["files_already_ingested"] == 1
     status = json.loads(policeperf("status", "--store", store, "--json").stdout)
     assert status["tables"]["ho_recorded_crime"] == 23_068
@@ -71,7 +77,10 @@ def test_ingest_and_status_write_only_json_to_stdout(tmp_path: Path) -> None:
 
 def test_status_reports_months_covered_and_quarantine(tmp_path: Path) -> None:
     store = str(tmp_path / "s.duckdb")
-    assert policeperf("ingest", "police-uk", str(CAMBS_2024), "--store", store, "--json").returncode == 0
+    assert (
+        policeperf("ingest", "police-uk", str(CAMBS_2024), "--store", store, "--json").returncode
+        == 0
+    )
     status = json.loads(policeperf("status", "--store", store, "--json").stdout)
     crimes = [c for c in status["coverage"] if c["table"] == "crimes"]
     assert crimes == [
@@ -92,9 +101,20 @@ def test_status_on_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_table_command_refuses_a_mapping_for_another_table(tmp_path: Path) -> None:
     mapping = tmp_path / "m.yaml"
-    mapping.write_text("table: calls\ncolumns: {call_id: A, force: B, line: C, received_at: D, abandoned: E}\n")
+    mapping.write_text(
+        "table: calls\ncolumns: {call_id: A, force: B, line: C, received_at: D, abandoned: E}\n"
+    )
     data = tmp_path / "x.csv"
     data.write_text("A,B,C,D,E\n")
-    done = policeperf("ingest", "table", "crimes", str(data), "--mapping", str(mapping), "--store", str(tmp_path / "s.duckdb"))
+    done = policeperf(
+        "ingest",
+        "table",
+        "crimes",
+        str(data),
+        "--mapping",
+        str(mapping),
+        "--store",
+        str(tmp_path / "s.duckdb"),
+    )
     assert done.returncode == 1
     assert "maps table 'calls', but the command names 'crimes'" in done.stderr

@@ -327,3 +327,62 @@ def demo(
             ingest_demo(db, exports, on_progress=progress.done, on_start=progress.start)
         render_status(store_status(db))
     out.print(f"\nDemo store: [bold]{store}[/]")
+
+
+FrameworkOption = Annotated[
+    str, typer.Option("--framework", help="A shipped framework (pcp, police-uk) or a YAML file.")
+]
+MonthOption = Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM.")]
+ForceOption = Annotated[
+    str | None, typer.Option("--force", help="Force to evaluate when the framework names none.")
+]
+
+
+@app.command()
+@user_errors
+def evaluate(
+    framework: FrameworkOption,
+    month: MonthOption,
+    store: StoreOption = None,
+    force: ForceOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or json.")] = "csv",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="File to write; stdout if absent (csv, json).")
+    ] = None,
+    all_months: Annotated[
+        bool,
+        typer.Option(
+            "--all-months", help="Every month of each series, not only the reporting month."
+        ),
+    ] = False,
+    area: Annotated[
+        str | None, typer.Option("--area", help="Only this area: all, an area or a district.")
+    ] = None,
+) -> None:
+    """The results table: every measure x area for the reporting month, with rolling 12 months,
+    baseline, changes, verdict and method."""
+    from policeperf.engine import evaluate as run
+    from policeperf.engine.calendar import parse_month
+    from policeperf.engine.export import write_results
+
+    if fmt not in ("csv", "parquet", "json"):
+        raise typer.BadParameter(
+            f"got {fmt!r}; expected csv, parquet or json", param_hint="--format"
+        )
+    try:
+        reporting = parse_month(month)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--month") from None
+    with Store(resolve_store_path(store), read_only=True) as db:
+        results = run(db, framework, reporting, force=force)
+    if not all_months:
+        results = results[results["month"] == reporting]
+    if area is not None:
+        results = results[results["area"] == area]
+    if results.empty:
+        raise PolicePerfError(f"no results for {month}" + (f" and area {area!r}" if area else ""))
+    text = write_results(results, out_file, fmt)  # type: ignore[arg-type]
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        err.print(f"wrote {len(results):,} rows to {out_file}")

@@ -29,7 +29,9 @@ CORRUPTIONS = {
     "truncated": lambda line, r: line[: r.randrange(1, len(line) - 1)],
     "extra_column": lambda line, r: line + ",surplus",
     "nul_byte": lambda line, r: line.replace("Mill", "Mi\x00ll"),
-    "bad_month": lambda line, r: line.replace(",2024-0", ",2024-1", 1).replace(",2024-1", ",2024-19", 1),
+    "bad_month": lambda line, r: line.replace(",2024-0", ",2024-1", 1).replace(
+        ",2024-1", ",2024-19", 1
+    ),
     "unknown_category": lambda line, r: line.replace("Burglary", "Piracy"),
     "bad_coordinate": lambda line, r: line.replace("0.13", "east"),
     "latin1": lambda line, r: line.replace("Mill", "M\xe9ill"),
@@ -66,9 +68,13 @@ def build(kinds: list[str], seed: int) -> list[str | bytes]:
     return lines
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    kinds=st.lists(st.sampled_from(["good", "good", "good", *CORRUPTIONS]), min_size=0, max_size=40),
+    kinds=st.lists(
+        st.sampled_from(["good", "good", "good", *CORRUPTIONS]), min_size=0, max_size=40
+    ),
     seed=st.integers(0, 10_000),
     crlf=st.booleans(),
     bom=st.booleans(),
@@ -83,9 +89,9 @@ def test_accounting_identity_holds_for_any_malformed_file(
         report = ingest_police_uk(db, [path])
         (batch,) = report.batches
         assert batch.rows_in == batch.rows_accepted + batch.rows_quarantined
-        stored = db.fetchall(
-            "SELECT rows_in, rows_accepted, rows_quarantined FROM ingest_batches"
-        )[0]
+        stored = db.fetchall("SELECT rows_in, rows_accepted, rows_quarantined FROM ingest_batches")[
+            0
+        ]
         assert stored == (batch.rows_in, batch.rows_accepted, batch.rows_quarantined)
         accepted = db.scalar("SELECT count(*) FROM crimes") + db.scalar(
             "SELECT count(*) FROM asb_incidents"
@@ -159,7 +165,10 @@ def test_a_file_named_street_with_an_outcomes_header_is_refused(tmp_path: Path) 
     path.write_text(
         "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Outcome type\n"
     )
-    with Store(tmp_path / "s.duckdb") as db, pytest.raises(InputFileError, match="file name says 'street'"):
+    with (
+        Store(tmp_path / "s.duckdb") as db,
+        pytest.raises(InputFileError, match="file name says 'street'"),
+    ):
         ingest_police_uk(db, [path])
 
 

@@ -52,7 +52,15 @@ def check_rows(db: Store) -> None:
     )
     assert got == [
         ("A1", "2020-04-03", "Burglary", "Domestic burglary", False, "Northam", "North"),
-        ("A5", "2020-04-07", "Violence and sexual offences", "Violence with injury", True, "Atlantis", None),
+        (
+            "A5",
+            "2020-04-07",
+            "Violence and sexual offences",
+            "Violence with injury",
+            True,
+            "Atlantis",
+            None,
+        ),
     ]
     reasons = dict(db.fetchall("SELECT line, reason FROM quarantine"))
     assert reasons == {
@@ -70,7 +78,9 @@ def test_csv_export_is_mapped_validated_and_enriched(tmp_path: Path, store: Stor
     check_rows(store)
 
 
-def test_xlsx_export_gives_the_same_rows_with_sheet_row_numbers(tmp_path: Path, store: Store) -> None:
+def test_xlsx_export_gives_the_same_rows_with_sheet_row_numbers(
+    tmp_path: Path, store: Store
+) -> None:
     book = openpyxl.Workbook()
     for row in ROWS:
         book.active.append(list(row))
@@ -96,7 +106,10 @@ def test_mapping_problems_are_all_reported_with_their_lines(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as info:
         load_mapping(mapping_file(tmp_path, text))
     message = str(info.value)
-    assert f"{tmp_path / 'crimes.yaml'}:2 table: got 'crimez'; expected one of asb_incidents" in message
+    assert (
+        f"{tmp_path / 'crimes.yaml'}:2 table: got 'crimez'; expected one of asb_incidents"
+        in message
+    )
     assert ":12 columns.colour.shade: unknown field" in message
 
 
@@ -106,10 +119,14 @@ def test_a_required_column_left_unmapped_is_named(tmp_path: Path) -> None:
         load_mapping(mapping_file(tmp_path, text))
 
 
-def test_a_mapped_column_missing_from_the_file_is_one_clear_error(tmp_path: Path, store: Store) -> None:
+def test_a_mapped_column_missing_from_the_file_is_one_clear_error(
+    tmp_path: Path, store: Store
+) -> None:
     csv = tmp_path / "crimes.csv"
     csv.write_text("REF,RECORDED,HOCODE,CSP\nA1,03/04/2020,28E,Northam\n")
-    with pytest.raises(InputFileError, match="columns named in the mapping are not in the file: DA"):
+    with pytest.raises(
+        InputFileError, match="columns named in the mapping are not in the file: DA"
+    ):
         ingest_table(store, [csv], mapping_path=mapping_file(tmp_path))
 
 
@@ -120,5 +137,7 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 
 def test_an_unknown_canonical_column_points_at_the_columns_block(tmp_path: Path) -> None:
     text = CRIMES_MAPPING.replace("  district: CSP", "  distrikt: CSP")
-    with pytest.raises(ConfigError, match=r"crimes.yaml:6 columns: unknown crimes column\(s\) distrikt"):
+    with pytest.raises(
+        ConfigError, match=r"crimes.yaml:6 columns: unknown crimes column\(s\) distrikt"
+    ):
         load_mapping(mapping_file(tmp_path, text))

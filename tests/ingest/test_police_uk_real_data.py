@@ -80,9 +80,7 @@ def test_duplicate_outcome_rows_are_quarantined_naming_the_first(db: Store) -> N
 def test_district_comes_from_the_lsoa_name_for_2021_codes(db: Store) -> None:
     rows = read_zip_csv_rows(CAMBS_2024, "-street.csv")
     peterborough = sum(
-        1
-        for r in rows
-        if r["Crime ID"] and r["LSOA name"].startswith("Peterborough ")
+        1 for r in rows if r["Crime ID"] and r["LSOA name"].startswith("Peterborough ")
     )
     assert db.scalar("SELECT count(*) FROM crimes WHERE district = 'Peterborough'") == peterborough
     assert db.scalar("SELECT DISTINCT area FROM crimes WHERE district = 'Peterborough'") == "North"
@@ -92,9 +90,7 @@ def test_rows_outside_the_force_keep_district_null_and_are_counted(db: Store) ->
     rows = read_zip_csv_rows(CAMBS_2024, "-street.csv")
     districts = ("Cambridge ", "East Cambridgeshire ", "Fenland ", "Huntingdonshire ",
                  "Peterborough ", "South Cambridgeshire ")  # fmt: skip
-    outside = sum(
-        1 for r in rows if r["Crime ID"] and not r["LSOA name"].startswith(districts)
-    )
+    outside = sum(1 for r in rows if r["Crime ID"] and not r["LSOA name"].startswith(districts))
     assert outside > 0
     assert db.scalar("SELECT count(*) FROM crimes WHERE district IS NULL") == outside
 
@@ -110,10 +106,10 @@ def test_an_outcome_label_for_several_types_keeps_every_candidate(db: Store) -> 
     assert row == [(1, [1])]
 
 
-def test_stop_and_search_times_are_stored_in_utc_with_the_force_from_the_file_name(db: Store) -> None:
-    rows = db.fetchall(
-        "SELECT DISTINCT force FROM stop_searches"
-    )
+def test_stop_and_search_times_are_stored_in_utc_with_the_force_from_the_file_name(
+    db: Store,
+) -> None:
+    rows = db.fetchall("SELECT DISTINCT force FROM stop_searches")
     assert rows == [("Cambridgeshire Constabulary",)]
     first = db.scalar("SELECT min(searched_at) FROM stop_searches")
     assert str(first) == "2024-01-01 02:56:17"
@@ -121,14 +117,20 @@ def test_stop_and_search_times_are_stored_in_utc_with_the_force_from_the_file_na
 
 def test_reingesting_the_same_files_is_a_no_op(cambs: Path) -> None:
     with Store(cambs) as db:
-        before = db.fetchall("SELECT count(*) FROM crimes UNION ALL SELECT count(*) FROM ingest_batches")
+        before = db.fetchall(
+            "SELECT count(*) FROM crimes UNION ALL SELECT count(*) FROM ingest_batches"
+        )
         report = ingest_police_uk(db, [CAMBS_2024])
-        after = db.fetchall("SELECT count(*) FROM crimes UNION ALL SELECT count(*) FROM ingest_batches")
+        after = db.fetchall(
+            "SELECT count(*) FROM crimes UNION ALL SELECT count(*) FROM ingest_batches"
+        )
     assert report.skipped == 36
     assert before == after
 
 
-def test_a_folder_in_archive_layout_ingests_like_the_zip(cambs_2024_dir: Path, store: Store) -> None:
+def test_a_folder_in_archive_layout_ingests_like_the_zip(
+    cambs_2024_dir: Path, store: Store
+) -> None:
     report = ingest_police_uk(store, [cambs_2024_dir / "2024-03"])
     assert [Path(b.file).name for b in report.batches] == [
         "2024-03-cambridgeshire-outcomes.csv",

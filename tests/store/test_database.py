@@ -25,13 +25,17 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     Store(path).close()
     con = duckdb.connect(str(path))
-    con.execute("UPDATE schema_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
+    con.execute(
+        "UPDATE schema_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)]
+    )
     con.close()
     with pytest.raises(StoreError, match="newer than this policeperf supports"):
         Store(path)
 
 
-def test_an_older_store_is_migrated_forward_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_older_store_is_migrated_forward_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "s.duckdb"
     Store(path).close()
     steps: list[int] = []
@@ -43,12 +47,19 @@ def test_an_older_store_is_migrated_forward_in_order(tmp_path: Path, monkeypatch
     monkeypatch.setattr(database_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store(path, migrations={SCHEMA_VERSION: add_column}) as db:
         assert db.schema_version == SCHEMA_VERSION + 1
-        columns = {c for (c,) in db.fetchall("SELECT column_name FROM information_schema.columns WHERE table_name = 'crimes'")}
+        columns = {
+            c
+            for (c,) in db.fetchall(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'crimes'"
+            )
+        }
     assert steps == [1]
     assert "vulnerability_flag" in columns
 
 
-def test_a_missing_migration_is_an_error_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_migration_is_an_error_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "s.duckdb"
     Store(path).close()
     monkeypatch.setattr(database_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)

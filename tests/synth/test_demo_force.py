@@ -98,7 +98,9 @@ def test_the_covid_months_fall_as_published(demo_store: Store) -> None:
     [("999", 10, "2019/20", 92.6), ("999", 10, "2020/21", 94.5),
      ("101", 30, "2019/20", 83.3), ("101", 30, "2020/21", 87.1)],
 )  # fmt: skip
-def test_calls_answered_within_target(demo_store: Store, line: str, seconds: int, fy: str, pct: float) -> None:
+def test_calls_answered_within_target(
+    demo_store: Store, line: str, seconds: int, fy: str, pct: float
+) -> None:
     start, end = FY[fy]
     within, offered = demo_store.fetchall(
         "SELECT count(*) FILTER (WHERE answered_seconds <= ?), count(*) FROM calls "
@@ -115,13 +117,25 @@ def test_calls_answered_within_target(demo_store: Store, line: str, seconds: int
         ("survey = 'public_confidence'", "2019/20", 56.4, 1_557),
         ("survey = 'victim_satisfaction' AND aspect = 'whole_experience'", "2020/21", 81.7, 1_320),
         ("survey = 'victim_satisfaction' AND aspect = 'whole_experience'", "2019/20", 77.2, 1_257),
-        ("aspect = 'whole_experience' AND crime_category = 'Dwelling burglary'", "2020/21", 90.4, 509),
-        ("aspect = 'whole_experience' AND crime_category = 'Dwelling burglary'", "2019/20", 86.0, 544),
+        (
+            "aspect = 'whole_experience' AND crime_category = 'Dwelling burglary'",
+            "2020/21",
+            90.4,
+            509,
+        ),
+        (
+            "aspect = 'whole_experience' AND crime_category = 'Dwelling burglary'",
+            "2019/20",
+            86.0,
+            544,
+        ),
         ("aspect = 'whole_experience' AND crime_category = 'Hate crime'", "2020/21", 73.2, 198),
         ("aspect = 'whole_experience' AND crime_category = 'Hate crime'", "2019/20", 81.6, 98),
     ],
 )
-def test_survey_percentages_with_n(demo_store: Store, condition: str, fy: str, pct: float, n: int) -> None:
+def test_survey_percentages_with_n(
+    demo_store: Store, condition: str, fy: str, pct: float, n: int
+) -> None:
     start, end = FY[fy]
     yes, total = demo_store.fetchall(
         f"SELECT count(*) FILTER (WHERE satisfied), count(*) FROM survey_responses "
@@ -151,18 +165,26 @@ def test_six_districts_in_two_areas_and_every_table_filled(demo_store: Store) ->
         "SELECT area, list(DISTINCT district ORDER BY district) FROM crimes "
         "WHERE force = 'Demo Constabulary' GROUP BY 1 ORDER BY 1"
     )
-    assert areas == [("North", ["Fenmoor", "Hunton", "Northam"]), ("South", ["Cambury", "Eastfield", "Southdale"])]
+    assert areas == [
+        ("North", ["Fenmoor", "Hunton", "Northam"]),
+        ("South", ["Cambury", "Eastfield", "Southdale"]),
+    ]
     for table in ("crimes", "outcomes", "asb_incidents", "stop_searches", "incidents", "calls",
                   "survey_responses", "person_links", "investigations"):  # fmt: skip
         assert demo_store.scalar(f"SELECT count(*) FROM {table}") > 0, table
-    span = demo_store.fetchall("SELECT min(recorded_date), max(recorded_date) FROM crimes WHERE force = 'Demo Constabulary'")[0]
+    span = demo_store.fetchall(
+        "SELECT min(recorded_date), max(recorded_date) FROM crimes WHERE force = 'Demo Constabulary'"
+    )[0]
     assert (str(span[0]), str(span[1])) == ("2016-04-01", "2022-03-31")
 
 
 def test_the_same_seed_writes_the_same_exports(tmp_path: Path, demo_exports: list) -> None:
     again = write_demo_exports(tmp_path / "again")
     for a, b in zip(demo_exports, again, strict=True):
-        assert hashlib.sha256(a.csv.read_bytes()).digest() == hashlib.sha256(b.csv.read_bytes()).digest(), a.csv.name
+        assert (
+            hashlib.sha256(a.csv.read_bytes()).digest()
+            == hashlib.sha256(b.csv.read_bytes()).digest()
+        ), a.csv.name
 
 
 def test_count_for_rate_finds_the_count_that_rounds_to_the_rate() -> None:

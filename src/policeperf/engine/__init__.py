@@ -65,7 +65,8 @@ def evaluate_backend(
     """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables."""
     chosen = force or framework.force
     if not chosen:
-        forces = sorted(backend.table("crimes").force.distinct().to_pandas().iloc[:, 0].dropna())
+        crimes = backend.table("crimes")
+        forces = sorted(crimes.select("force").distinct().to_pandas()["force"].dropna())
         if len(forces) != 1:
             raise PolicePerfError(
                 f"framework {framework.name!r} names no force and the store holds {len(forces)}; "

@@ -137,19 +137,9 @@ def build_cube(
             median_frames.append(
                 frame[["measure_id", "level", "area", "window", "key", "value", "n"]]
             )
-        monthly = (
-            [
-                f
-                for f in median_frames
-                if f["measure_id"].iloc[0] == m.id and f["window"].iloc[0] == "month"
-            ]
-            if median_frames
-            else []
-        )
-        keys = pd.concat(monthly)["key"] if monthly else pd.Series([], dtype=int)
-        if len(keys):
-            lo, hi = int(keys.min()), int(keys.max())
-            months[m.id] = (date(lo // 12, lo % 12 + 1, 1), date(hi // 12, hi % 12 + 1, 1))
+            if level == "force" and window == "month" and len(frame):
+                lo, hi = int(frame["key"].min()), int(frame["key"].max())
+                months[m.id] = (date(lo // 12, lo % 12 + 1, 1), date(hi // 12, hi % 12 + 1, 1))
     additive = (
         pd.concat(frames, ignore_index=True)
         if frames

@@ -86,10 +86,10 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
 def _series(
     m: Measure, ctx: Context, months: list[date], level: str, area: str, frame: pd.DataFrame
 ) -> S.MonthlySeries:
-    by_month = frame.set_index("period")
-    num = np.array([float(by_month["num"].get(mo, 0.0)) for mo in months])
+    by_month = frame.set_index("period").reindex(months)
+    num = by_month["num"].fillna(0.0).to_numpy(dtype=float)
     if m.kind in ("proportion", "outcome_rate"):
-        den: np.ndarray | None = np.array([float(by_month["den"].get(mo, 0.0)) for mo in months])
+        den: np.ndarray | None = by_month["den"].fillna(0.0).to_numpy(dtype=float)
         return S.MonthlySeries(months, num, den, scale=100.0)
     if m.kind == "rate_per_population":
         pop = ctx.populations.get((level, area))

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from scipy import stats
 
 from policeperf.engine.calendar import fy_start_year, month_index
 
@@ -135,7 +134,7 @@ def mann_kendall(vals: list[float]) -> tuple[str, float | None]:
     if var <= 0:
         return "none", 1.0
     z = (s - np.sign(s)) / math.sqrt(var)
-    p = float(2 * stats.norm.sf(abs(z)))
+    p = math.erfc(abs(z) / math.sqrt(2))
     return ("up" if s > 0 else "down" if s < 0 else "none"), p
 
 

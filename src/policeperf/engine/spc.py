@@ -217,17 +217,19 @@ def evaluate_spc(
         rebase_at=rebase_at,
         screen_outliers=screen_outliers,
     )
+    # Order is precedence when rules disagree on a point's side: a point outside the limits is
+    # judged by that; otherwise a trend's direction beats the side of the mean (so a downward
+    # trend above the mean is a decrease), then two-of-three, then shift.
     fired = {
         "astronomical": astronomical(values, limits),
-        "shift": shift(values, limits, shift_points),
         "trend": trend(values, trend_points),
         "two_of_three": two_of_three(values, limits),
+        "shift": shift(values, limits, shift_points),
     }
     result = SpcResult(limits=limits)
     for i in range(len(values)):
         names = [name for name, flags in fired.items() if flags[i]]
-        sides = {fired[name][i] for name in names}
-        side = sides.pop() if len(sides) == 1 else ("" if not sides else fired[names[0]][i])
+        side = fired[names[0]][i] if names else ""
         result.rules.append(",".join(names))
         result.sides.append(side)
         result.classes.append(classify(side, polarity))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from scipy import stats
@@ -62,9 +63,15 @@ class Verdict:
     note: str = ""
 
 
+@lru_cache(maxsize=32)
 def z_for(confidence: float) -> float:
     """Two-sided critical value: 1.96 at 95%."""
     return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def two_sided_p(z: float) -> float:
+    """Two-sided p-value of a standard normal statistic."""
+    return math.erfc(abs(z) / math.sqrt(2))
 
 
 def words(direction: Direction, polarity: Polarity, *, rate: bool) -> str:
@@ -117,7 +124,7 @@ def count_vs_baseline(
         )
     phi = dispersion(baseline_months)
     z = (current - baseline) / math.sqrt(phi * total)
-    p = float(2 * stats.norm.sf(abs(z)))
+    p = two_sided_p(z)
     direction: Direction = "none" if abs(z) < z_for(confidence) else ("up" if z > 0 else "down")
     return Verdict(
         words(direction, polarity, rate=False), method, direction, statistic=z, p_value=p,
@@ -210,7 +217,7 @@ def proportion_vs_baseline(
     pooled = (x1c + x0c) / (n1 + n0)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0)) if 0 < pooled < 1 else 0.0
     z = (x1c / n1 - x0c / n0) / se if se > 0 else 0.0
-    p = float(2 * stats.norm.sf(abs(z)))
+    p = two_sided_p(z)
     return Verdict(
         words(direction, polarity, rate=True), method, direction, statistic=z, p_value=p,
         ci_low=100 * low, ci_high=100 * high,

@@ -1,0 +1,140 @@
+"""`evaluate --framework pcp --month 2021-03` on the demo force reproduces the published table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from policeperf import evaluate
+from policeperf.store import Store
+
+PUBLISHED = {
+    # measure_id: (2020/21, 2019/20)
+    "all_crime": (59_883, 67_882),
+    "domestic_abuse_crime": (12_196, 10_660),
+    "domestic_abuse_outcome_rate": (11.5, 10.3),
+    "csa_crime": (843, 778),
+    "csa_outcome_rate": (19.9, 11.6),
+    "serious_sexual_crime": (1_589, 1_620),
+    "serious_sexual_outcome_rate": (8.4, 6.4),
+    "rape_crime": (819, 777),
+    "rape_outcome_rate": (7.0, 3.5),
+    "modern_slavery_crime": (91, 68),
+    "all_crime_outcome_rate": (13.0, 10.8),
+    "dwelling_burglary_crime": (1_242, 2_058),
+    "dwelling_burglary_outcome_rate": (14.3, 11.3),
+    "dwelling_burglary_victim_satisfaction": (90.4, 86.0),
+    "theft_of_motor_vehicle_crime": (893, 1_145),
+    "theft_of_motor_vehicle_outcome_rate": (6.7, 7.2),
+    "calls_999_answered_10s": (94.5, 92.6),
+    "calls_101_answered_30s": (87.1, 83.3),
+    "public_confidence": (64.7, 56.4),
+    "victim_satisfaction": (81.7, 77.2),
+    "hate_crime": (1_368, 1_330),
+    "hate_crime_outcome_rate": (15.9, 13.7),
+    "hate_crime_victim_satisfaction": (73.2, 81.6),
+    "sharp_instrument_crime": (1_372, 1_577),
+    "sharp_instrument_outcome_rate": (24.4, 22.9),
+    "possession_of_weapons_crime": (563, 670),
+    "possession_of_weapons_outcome_rate": (47.8, 40.9),
+    "drugs_crime": (2_160, 1_649),
+    "drugs_outcome_rate": (66.3, 60.6),
+}
+SURVEY_N = {
+    "dwelling_burglary_victim_satisfaction": (509, 544),
+    "public_confidence": (3_791, 1_557),
+    "victim_satisfaction": (1_320, 1_257),
+    "hate_crime_victim_satisfaction": (198, 98),
+}
+MEDIANS = {date(2020, m if m >= 4 else m, 1) if m >= 4 else date(2021, m, 1): v for m, v in
+           {10: 187, 11: 192, 12: 123, 1: 77, 2: 73, 3: 85}.items()}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def results(demo_store_path) -> pd.DataFrame:
+    with Store(demo_store_path, read_only=True) as db:
+        return evaluate(db, "pcp", "2021-03")
+
+
+@pytest.fixture(scope="module")
+def march(results: pd.DataFrame) -> pd.DataFrame:
+    return results[(results["area"] == "all") & (results["month"] == date(2021, 3, 1))].set_index(
+        "measure_id"
+    )
+
+
+@pytest.mark.parametrize("measure_id", sorted(PUBLISHED))
+def test_rolling_12_months_and_baseline_reproduce_the_published_figures(
+    march: pd.DataFrame, measure_id: str
+) -> None:
+    current, baseline = PUBLISHED[measure_id]
+    row = march.loc[measure_id]
+    assert round(row["rolling_12m"], 1) == current
+    assert round(row["baseline"], 1) == baseline
+    assert row["baseline_period"] == "2019/20"
+    if measure_id in SURVEY_N:
+        assert (row["rolling_12m_denominator"], row["baseline_denominator"]) == SURVEY_N[measure_id]
+
+
+def test_changes_are_reported_as_published(march: pd.DataFrame) -> None:
+    assert round(march.loc["dwelling_burglary_crime", "change_pct"], 1) == -39.7
+    assert round(march.loc["dwelling_burglary_outcome_rate", "change_ppt"], 1) == 3.0
+    assert round(march.loc["domestic_abuse_crime", "change_pct"], 1) == 14.4
+
+
+def test_every_verdict_names_its_method(march: pd.DataFrame) -> None:
+    assert march["method"].notna().all()
+    assert set(march["verdict"]) <= {
+        "Higher",
+        "Lower",
+        "Comparable",
+        "Improved",
+        "Deteriorated",
+        "Insufficient data",
+    }
+    assert march.loc["dwelling_burglary_crime", "verdict"] == "Lower"
+    assert march.loc["dwelling_burglary_outcome_rate", "verdict"] == "Improved"
+    assert march.loc["victim_satisfaction", "method"] == "wilson_newcombe"
+
+
+def test_median_response_times_by_month(results: pd.DataFrame) -> None:
+    rows = results[
+        (results["measure_id"] == "domestic_abuse_prompt_response") & (results["area"] == "all")
+    ]
+    got = dict(zip(rows["month"], rows["value"], strict=True))
+    assert {m: got[m] for m in MEDIANS} == MEDIANS
+
+
+def test_areas_and_districts_add_up_to_the_force(results: pd.DataFrame) -> None:
+    rows = results[(results["measure_id"] == "all_crime") & (results["month"] == date(2021, 3, 1))]
+    force = rows[rows["area_level"] == "force"]["rolling_12m"].item()
+    assert rows[rows["area_level"] == "area"]["rolling_12m"].sum() == force
+    assert rows[rows["area_level"] == "district"]["rolling_12m"].sum() == force
+    assert set(rows[rows["area_level"] == "area"]["area"]) == {"North", "South"}
+
+
+def test_january_2020_compares_with_the_year_ending_march_2019(results: pd.DataFrame) -> None:
+    row = results[
+        (results["measure_id"] == "all_crime")
+        & (results["area"] == "all")
+        & (results["month"] == date(2020, 1, 1))
+    ]
+    assert row["baseline_period"].item() == "2018/19"
+
+
+def test_records_and_spc_facts_are_present_for_the_reporting_month(march: pd.DataFrame) -> None:
+    row = march.loc["all_crime"]
+    assert row["spc_class"] in {
+        "common_cause",
+        "special_cause_improvement",
+        "special_cause_concern",
+    }
+    assert row["spc_locked"]
+    assert row["trend_direction"] in {"up", "down", "none"}
+    assert march.loc["calls_999_answered_10s", "spc_assurance"] in {
+        "consistently_pass",
+        "hit_or_miss",
+        "consistently_fail",
+    }

@@ -1,0 +1,56 @@
+"""The same framework gives identical results on DuckDB and on Spark (local mode) through Ibis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from policeperf.engine import evaluate, evaluate_backend
+from policeperf.framework import load_framework
+from policeperf.ingest.run import ingest_police_uk
+from policeperf.store import Store
+from policeperf.store.spark import export_parquet, spark_backend, spark_session
+from tests.conftest import CAMBS_2024
+
+COLUMNS = ["measure_id", "area_level", "area", "month", "value", "numerator", "denominator",
+           "rolling_12m", "baseline", "change_pct", "verdict", "method", "spc_class", "spc_rule"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[object]:
+    spark = spark_session(app_name="policeperf-tests")
+    yield spark
+    spark.stop()  # type: ignore[attr-defined]
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    return (
+        frame[COLUMNS]
+        .sort_values(["measure_id", "area_level", "area", "month"])
+        .reset_index(drop=True)
+    )
+
+
+def test_police_uk_framework_on_real_data_is_identical_on_spark(
+    tmp_path: Path, session: object
+) -> None:
+    with Store(tmp_path / "s.duckdb") as db:
+        ingest_police_uk(db, [CAMBS_2024])
+        duck = evaluate(db, "police-uk", "2024-12")
+        parquet = export_parquet(db, tmp_path / "parquet")
+    spark = evaluate_backend(spark_backend(session, parquet), load_framework("police-uk"), "2024-12",
+                             force="Cambridgeshire Constabulary")  # fmt: skip
+    pd.testing.assert_frame_equal(canonical(duck), canonical(spark), check_dtype=False)
+
+
+def test_pcp_framework_on_the_demo_force_is_identical_on_spark(
+    tmp_path: Path, demo_store_path: Path, session: object
+) -> None:
+    with Store(demo_store_path, read_only=True) as db:
+        duck = evaluate(db, "pcp", "2021-03")
+        parquet = export_parquet(db, tmp_path / "parquet")
+    spark = evaluate_backend(spark_backend(session, parquet), load_framework("pcp"), "2021-03")
+    pd.testing.assert_frame_equal(canonical(duck), canonical(spark), check_dtype=False)
