@@ -48,8 +48,10 @@ SURVEY_N = {
     "victim_satisfaction": (1_320, 1_257),
     "hate_crime_victim_satisfaction": (198, 98),
 }
-MEDIANS = {date(2020, m if m >= 4 else m, 1) if m >= 4 else date(2021, m, 1): v for m, v in
-           {10: 187, 11: 192, 12: 123, 1: 77, 2: 73, 3: 85}.items()}  # fmt: skip
+MEDIANS = {
+    date(2020, 10, 1): 187, date(2020, 11, 1): 192, date(2020, 12, 1): 123,
+    date(2021, 1, 1): 77, date(2021, 2, 1): 73, date(2021, 3, 1): 85,
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
