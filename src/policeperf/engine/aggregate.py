@@ -86,6 +86,7 @@ def _month(column: ir.Value) -> ir.DateValue:
 
 def with_area(t: ir.Table, areas: ir.Table) -> ir.Table:
     """Attach the policing area of each row's district (reference districts of the force)."""
+    t = t.drop("area") if "area" in t.columns else t
     joined = t.left_join(areas, t.district == areas.district_ref)
     return joined.drop("district_ref")
 
@@ -94,27 +95,32 @@ def with_area(t: ir.Table, areas: ir.Table) -> ir.Table:
 class Scope:
     """What every expression is restricted to."""
 
-    force: str
+    force: str | None
+    """None: every force in the backend (national scans)."""
     first_month: object | None = None
     last_month: object | None = None
     """Inclusive bounds on the record month (dates, first of month)."""
 
 
-def base_table(backend: ibis.BaseBackend, table: str, scope: Scope, areas: ir.Table) -> ir.Table:
+def base_table(backend: ibis.BaseBackend, table: str, scope: Scope) -> ir.Table:
+    """The records of `table` in scope, with `period` (the record's month)."""
     t = backend.table(table)
     if table == "investigations":
         crimes = backend.table("crimes").select("crime_id", "force", "district")
         t = t.join(crimes, "crime_id")
-    t = t.filter(t.force == scope.force).mutate(period=_month(t[MONTH_COLUMN[table]]))
+    if scope.force is not None:
+        t = t.filter(t.force == scope.force)
+    t = t.mutate(period=_month(t[MONTH_COLUMN[table]]))
     if scope.last_month is not None:
         t = t.filter(t.period <= scope.last_month)
-    t = t.select(*[c for c in t.columns if c != "area"])
-    return with_area(t, areas)
+    return t
 
 
 def first_outcomes(backend: ibis.BaseBackend, scope: Scope, sets: Sequence[OutcomeSet]) -> ir.Table:
     """Per crime, the date of its first outcome in each set (columns `first_<set>`)."""
-    o = backend.table("outcomes").filter(lambda o: o.force == scope.force)
+    o = backend.table("outcomes")
+    if scope.force is not None:
+        o = o.filter(o.force == scope.force)
     if scope.last_month is not None:
         o = o.filter(_month(o.outcome_date) <= scope.last_month)
     return o.group_by("crime_id").aggregate(
@@ -133,9 +139,18 @@ def _success(t: ir.Table, m: Measure) -> ir.BooleanValue:
     return (minutes <= s.attended_within_minutes).fill_null(False)
 
 
-def additive_expr(t: ir.Table, measures: Sequence[Measure], first: ir.Table | None) -> ir.Table:
-    """One aggregation over `t` by (period, area, district) with every additive measure's
-    numerator and denominator as conditional sums."""
+GROUP_KEYS = ("period", "district")
+"""Additive figures are aggregated by district; areas and the force are sums of districts."""
+
+
+def additive_expr(
+    t: ir.Table,
+    measures: Sequence[Measure],
+    first: ir.Table | None,
+    keys: Sequence[str] = GROUP_KEYS,
+) -> ir.Table:
+    """One aggregation over `t` by `keys` (default period, district) with every additive
+    measure's numerator and denominator as conditional sums."""
     if first is not None:
         t = t.left_join(first, t.crime_id == first.crime_id).drop("crime_id_right")
     aggs: dict[str, ir.Value] = {}
@@ -152,7 +167,7 @@ def additive_expr(t: ir.Table, measures: Sequence[Measure], first: ir.Table | No
                 aggs[f"{m.id}__num"] = count_where(
                     t, both(cond, t[f"first_{m.outcome_set}"].notnull())
                 )
-    return t.group_by(["period", "area", "district"]).aggregate(**aggs)
+    return t.group_by(list(keys)).aggregate(**aggs)
 
 
 def period_numerator_expr(
@@ -165,7 +180,7 @@ def period_numerator_expr(
     if scope.last_month is not None:
         joined = joined.filter(joined.period <= scope.last_month)
     aggs = {f"{m.id}__num": count_where(joined, filter_expr(joined, m.filters)) for m in measures}
-    return joined.group_by(["period", "area", "district"]).aggregate(**aggs)
+    return joined.group_by(list(GROUP_KEYS)).aggregate(**aggs)
 
 
 def median_value(t: ir.Table, m: Measure) -> ir.NumericValue:
@@ -174,9 +189,11 @@ def median_value(t: ir.Table, m: Measure) -> ir.NumericValue:
     return t.answered_seconds
 
 
-def median_exprs(t: ir.Table, m: Measure) -> dict[tuple[str, str], ir.Table]:
+def median_exprs(t: ir.Table, m: Measure, areas: ir.Table) -> dict[tuple[str, str], ir.Table]:
     """Medians by (area level, window): window 'month', 'r12' (12 months ending each month) or
-    'fy' (financial year). Columns: period key, area, value, n."""
+    'fy' (financial year). Columns: period key, area, value, n. Medians do not add up, so areas
+    are attached to the records here."""
+    t = with_area(t, areas)
     value = median_value(t, m)
     rows = t.filter(both(filter_expr(t, m.filters), value.notnull())).mutate(
         __v=value,

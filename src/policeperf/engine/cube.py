@@ -72,6 +72,11 @@ def build_cube(
 ) -> Cube:
     """Aggregate every measure of `framework` for the force in `scope`."""
     areas = areas_table(districts)
+    area_by_district = dict(zip(districts["district"], districts["area"], strict=True))
+
+    def area_of(district: object) -> object:
+        return area_by_district.get(district) if isinstance(district, str) else None
+
     measures = [m for *_, m in framework.measures()]
     by_table: dict[str, list[Measure]] = defaultdict(list)
     for m in measures:
@@ -86,9 +91,10 @@ def build_cube(
     frames: list[pd.DataFrame] = []
     months: dict[str, tuple[date, date]] = {}
     for table, table_measures in by_table.items():
-        t = base_table(backend, table, scope, areas)
+        t = base_table(backend, table, scope)
         raw = additive_expr(t, table_measures, first if table == "crimes" else None).to_pandas()
         raw["period"] = raw["period"].map(_to_date)
+        raw["area"] = raw["district"].map(area_of)
         span = (min(raw["period"]), max(raw["period"])) if len(raw) else None
         period_nums: dict[str, pd.DataFrame] = {}
         if table == "crimes" and first is not None:
@@ -103,6 +109,7 @@ def build_cube(
                 if users:
                     frame = period_numerator_expr(t, first, set_name, users, scope).to_pandas()
                     frame["period"] = frame["period"].map(_to_date)
+                    frame["area"] = frame["district"].map(area_of)
                     period_nums[set_name] = frame
         for m in table_measures:
             if span is None:
@@ -125,8 +132,8 @@ def build_cube(
     for m in measures:
         if m.kind != "median":
             continue
-        t = base_table(backend, m.table, scope, areas)
-        for (level, window), expr in median_exprs(t, m).items():
+        t = base_table(backend, m.table, scope)
+        for (level, window), expr in median_exprs(t, m, areas).items():
             frame = expr.to_pandas()
             if level == "force":
                 frame["area"] = FORCE_AREA

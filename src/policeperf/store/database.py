@@ -63,6 +63,7 @@ class Store:
             raise StoreError(f"{path}: cannot open the store ({first})") from exc
         # Timestamps are stored in UTC; casts from offsets must not depend on the machine.
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             # Fold the write-ahead log into the file less often: many small batches commit faster.
             self.con.execute("SET checkpoint_threshold = '256MB'")
