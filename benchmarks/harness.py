@@ -50,10 +50,8 @@ def timed(func: Callable[[], Any], repeat: int) -> tuple[float, list[float]]:
 
 
 def peak_rss_gb() -> float:
-    """Peak resident memory of this process and its finished children, in GB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024 / 1024
+    """Peak resident memory of this process, in GB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
 def machine() -> str:
