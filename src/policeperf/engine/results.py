@@ -216,9 +216,13 @@ def _common(
     change_pct = None if change is None or not baseline else 100 * change / baseline
     smly = vals[i - 12] if i >= 12 else None
     prev = vals[i - 1] if i >= 1 else None
+    # Charts draw counts' 12-month figures as monthly averages, on the scale of the months.
+    per_month = 12.0 if m.unit == "count" else 1.0
     return {
         **meta, "area_level": level, "area": area, "month": month, "value": value,
         "rolling_12m": current, "baseline": baseline, "baseline_period": baseline_label,
+        "rolling_12m_monthly": None if current is None else current / per_month,
+        "baseline_monthly": None if baseline is None else baseline / per_month,
         "change": change, "change_pct": change_pct,
         "change_ppt": change if m.unit == "pct" else None,
         "same_month_last_year": smly,

@@ -1,0 +1,97 @@
+"""Numbers as board papers write them: 1,242; 14.3%; 2.7ppt; 39.7%; March 2021.
+
+Narrative and report both format through here, so a figure reads the same in the text, the
+tables and the spreadsheet, and the tests can find every number the text contains.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+SUPPRESSED = "[c]"
+"""Shown in place of a figure hidden by --suppress-below (a small count, or a rate built on one)."""
+MISSING = "-"
+
+
+def is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def count(value: Any) -> str:
+    """1,242
+
+    >>> count(1242.0)
+    '1,242'
+    """
+    if is_missing(value):
+        return MISSING
+    return f"{round(float(value)):,}"
+
+
+def pct(value: Any) -> str:
+    """14.3%
+
+    >>> pct(14.3317)
+    '14.3%'
+    """
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):.1f}%"
+
+
+def ppt(value: Any) -> str:
+    """2.7ppt, always positive: the words say the direction.
+
+    >>> ppt(-2.71)
+    '2.7ppt'
+    """
+    if is_missing(value):
+        return MISSING
+    return f"{abs(float(value)):.1f}ppt"
+
+
+def change_pct(value: Any) -> str:
+    """39.7%, positive: the words say the direction."""
+    if is_missing(value):
+        return MISSING
+    return f"{abs(float(value)):.1f}%"
+
+
+def minutes(value: Any) -> str:
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):,.0f} minutes"
+
+
+def per_population(value: Any, per: int = 1000) -> str:
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):.1f} per {per:,}"
+
+
+def month(value: date) -> str:
+    """March 2021"""
+    return value.strftime("%B %Y")
+
+
+def month_only(value: date) -> str:
+    return value.strftime("%B")
+
+
+def value(v: Any, unit: str) -> str:
+    """A measure's value in its unit."""
+    if v == SUPPRESSED:
+        return SUPPRESSED
+    if unit == "pct":
+        return pct(v)
+    if unit in ("minutes", "seconds"):
+        return "-" if is_missing(v) else f"{float(v):,.0f}"
+    if unit == "per_population":
+        return "-" if is_missing(v) else f"{float(v):.1f}"
+    return count(v)
+
+
+def n(v: Any) -> str:
+    return f"n={count(v)}"

@@ -1,0 +1,179 @@
+"""Sentences in the register of a board paper, one fact each.
+
+Direction words follow the verdict, never the raw sign: a Comparable measure "remained broadly
+stable" or "was comparable", whatever its change. Records and SPC signals describe the month;
+headline and trend sentences describe the comparison with the baseline and must agree with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from policeperf.narrative import numbers as N
+from policeperf.narrative.facts import Facts
+
+RULE_WORDS = {
+    "astronomical": "outside the control limits, the expected range of variation",
+    "shift": "part of a sustained shift: a run of months {side} the average",
+    "trend": "part of a run of months each {step} than the one before",
+    "two_of_three": "one of two in three recent months close to the control limit {side} the average",
+}
+CLASS_WORDS = {
+    "special_cause_improvement": "special cause improvement",
+    "special_cause_concern": "special cause concern",
+    "special_cause_neutral_high": "special cause variation",
+    "special_cause_neutral_low": "special cause variation",
+}
+
+
+def _name(f: Facts) -> str:
+    return (
+        f.measure[0].lower() + f.measure[1:]
+        if f.measure[:2] != f.measure[:2].upper()
+        else f.measure
+    )
+
+
+def _window(f: Facts) -> str:
+    return f"the 12 months to {N.month(f.month)}"
+
+
+def _figure(f: Facts, v: object) -> str:
+    if f.unit == "minutes":
+        return N.minutes(v)
+    if f.unit == "seconds":
+        return "-" if N.is_missing(v) else f"{float(v):,.0f} seconds"  # type: ignore[arg-type]
+    if f.unit == "per_population":
+        return N.per_population(v)
+    return N.value(v, f.unit)
+
+
+def _with_n(f: Facts, v: object, n: object) -> str:
+    text = _figure(f, v)
+    return f"{text} ({N.n(n)})" if f.is_survey and not N.is_missing(n) else text
+
+
+def _year_end(f: Facts, before: str) -> str:
+    if f.month.month == 3:
+        return f"the {f.baseline_period} year-end level of {before}"
+    return f"{before} at the end of {f.baseline_period}"
+
+
+def headline(f: Facts) -> str:
+    """The rolling 12 months against the baseline, in the verdict's words."""
+    if f.suppressed:
+        return (
+            f"{f.measure}: figures for {_window(f)} are suppressed because the numbers are small."
+        )
+    if N.is_missing(f.rolling_12m):
+        return f"{f.measure}: there are not yet 12 months of data to {N.month(f.month)}."
+    now = _with_n(f, f.rolling_12m, f.rolling_12m_denominator)
+    if f.verdict == "Insufficient data" or N.is_missing(f.baseline):
+        return (
+            f"{f.measure}: {now} in {_window(f)}; there is not enough data for a comparison "
+            f"with {f.baseline_period or 'a baseline'}."
+        )
+    before = _with_n(f, f.baseline, f.baseline_denominator)
+    if f.comparable:
+        subject = (
+            f"The 12-month {_name(f)}"
+            if f.is_rate or f.unit in ("minutes", "seconds")
+            else f.measure
+        )
+        return (
+            f"{subject} remained broadly stable: {now} in {_window(f)} against {before} in "
+            f"{f.baseline_period}; the difference is not statistically significant."
+        )
+    up = f.verdict_direction == "up"
+    judged = (
+        f", {'an improvement' if f.verdict == 'Improved' else 'a deterioration'}"
+        if f.verdict in ("Improved", "Deteriorated")
+        else ""
+    )
+    if f.is_rate:
+        finish = "finished the financial year at" if f.month.month == 3 else "stood at"
+        return (
+            f"The 12-month {_name(f)} {finish} {now}, {N.ppt(f.change_ppt)} "
+            f"{'higher' if up else 'lower'} than {_year_end(f, before)}{judged}."
+        )
+    if f.unit in ("minutes", "seconds"):
+        return (
+            f"The {_name(f)} was {now} over {_window(f)}, {'up' if up else 'down'} from {before} "
+            f"in {f.baseline_period}{judged}."
+        )
+    verb = "rose" if up else "fell"
+    return (
+        f"{f.measure} {verb} by {N.change_pct(f.change_pct)} in {_window(f)} compared with the "
+        f"{f.baseline_period} baseline ({now} against {before}){judged}."
+    )
+
+
+def record(f: Facts) -> str | None:
+    """Where this month stands against earlier months."""
+    if f.suppressed or N.is_missing(f.value) or f.unit != "count":
+        return None
+    what = f"{N.month_only(f.month)}'s figure of {N.count(f.value)} was"
+    if f.twelve_month_high:
+        return f"{what} the highest single month figure of the last 12 months."
+    if f.twelve_month_low:
+        return f"{what} the lowest single month figure of the last 12 months."
+    if f.record_high_since is not None:
+        return f"{what} the highest monthly total since {N.month(f.record_high_since)}."
+    if f.record_low_since is not None:
+        return f"{what} the lowest monthly total since {N.month(f.record_low_since)}."
+    return None
+
+
+def trend(f: Facts) -> str | None:
+    """The rolling series' recent movement, only where it agrees with the verdict."""
+    if f.suppressed or f.comparable:
+        if f.trend_halted and f.previous_trend_direction in ("up", "down") and not f.suppressed:
+            return "The long-term trend in monthly figures has halted."
+        return None
+    direction = f.verdict_direction
+    if f.rolling_direction_3m != direction:
+        return None
+    moved = "increased" if direction == "up" else "decreased"
+    figure = _figure(f, f.rolling_12m)
+    if f.trend_direction == direction:
+        word = "upward" if direction == "up" else "downward"
+        return (
+            f"The rolling 12-month figure {moved} to {figure}, continuing the recent {word} trend."
+        )
+    return f"The rolling 12-month figure has {moved} in each of the last three months, to {figure}."
+
+
+def spc(f: Facts) -> str | None:
+    """A special-cause signal in the reporting month, in plain words."""
+    if f.suppressed or not f.spc_rule:
+        return None
+    first = f.spc_rule.split(",")[0]
+    side = "above" if f.spc_side == "high" else "below"
+    step = "higher" if f.spc_side == "high" else "lower"
+    words = RULE_WORDS.get(first, first).format(side=side, step=step)
+    label = CLASS_WORDS.get(f.spc_class or "", "special cause variation")
+    return f"The {N.month(f.month)} figure is {words} ({label})."
+
+
+def area_comparison(first: Facts, second: Facts) -> str | None:
+    """'North continues to outperform South' for rates, by polarity; None when not comparable."""
+    if first.polarity == "neutral" or first.suppressed or second.suppressed:
+        return None
+    if any(N.is_missing(x) for x in (first.rolling_12m, second.rolling_12m)):
+        return None
+    better_now = (first.rolling_12m > second.rolling_12m) == (first.polarity == "up_is_good")
+    leader, other = (first, second) if better_now else (second, first)
+    if _figure(leader, leader.rolling_12m) == _figure(other, other.rolling_12m):
+        return None  # equal as written: no difference worth a sentence
+    was_ahead = not any(N.is_missing(x) for x in (leader.baseline, other.baseline)) and (
+        (leader.baseline > other.baseline) == (leader.polarity == "up_is_good")
+    )
+    verb = "continues to outperform" if was_ahead else "now outperforms"
+    return (
+        f"For {_name(leader)}, {leader.area} ({_figure(leader, leader.rolling_12m)}) {verb} "
+        f"{other.area} ({_figure(other, other.rolling_12m)})."
+    )
+
+
+def month_label(day: date) -> str:
+    return N.month(day)

@@ -1,0 +1,180 @@
+"""Charts as static SVG: monthly values, the rolling 12-month line, the baseline, SPC limits and
+flagged points. Built with Altair and rendered by vl-convert, so the report needs no JavaScript and
+no network. Flagged points differ by shape as well as colour (never colour alone).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+from policeperf.narrative import numbers as N
+
+WIDTH, HEIGHT = 620, 220
+CLASS_LABELS = {
+    "common_cause": "Common cause",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: high",
+    "special_cause_neutral_low": "Special cause: low",
+}
+CLASS_COLOURS = ["#6b6b6b", "#1f5aa6", "#d9822b", "#7a3fa0", "#7a3fa0"]
+CLASS_SHAPES = ["circle", "diamond", "triangle-up", "square", "square"]
+
+
+@dataclass(frozen=True)
+class Chart:
+    measure_id: str
+    area: str
+    svg: str
+    description: str
+    """Text alternative for screen readers and the PDF."""
+
+
+CHART_COLUMNS = [
+    "month",
+    "value",
+    "rolling_12m_monthly",
+    "baseline_monthly",
+    "spc_mean",
+    "spc_upper",
+    "spc_lower",
+    "spc_class",
+]
+
+
+def _frame(rows: pd.DataFrame, months: int) -> pd.DataFrame:
+    rows = rows.sort_values("month").tail(months)[[c for c in CHART_COLUMNS if c in rows]].copy()
+    for column in CHART_COLUMNS[1:-1]:
+        if column in rows:
+            rows[column] = pd.to_numeric(rows[column], errors="coerce")
+    rows["month"] = pd.to_datetime(rows["month"])
+    rows["point"] = rows["spc_class"].map(CLASS_LABELS).fillna("Common cause")
+    return rows
+
+
+def series_chart(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> alt.LayerChart:
+    """The layered chart for one measure in one area (rows: that series from the results). All
+    layers share one data set, converted once."""
+    frame = _frame(rows, months)
+    y_title = {"pct": "%", "count": "per month", "minutes": "minutes", "seconds": "seconds"}.get(
+        unit, ""
+    )
+    names = {
+        "value": "Month",
+        "rolling_12m_monthly": "Rolling 12 months",
+        "baseline_monthly": "Baseline year",
+    }
+    if unit == "count":
+        names = {
+            "value": "Month",
+            "rolling_12m_monthly": "12-month average",
+            "baseline_monthly": "Baseline average",
+        }
+    frame = frame.rename(columns=names)
+    order = [n for n in names.values() if n in frame]
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0))
+    lines = (
+        alt.Chart()
+        .transform_fold(order, as_=["series", "figure"])
+        .mark_line(strokeWidth=1.6)
+        .encode(
+            x=x,
+            y=alt.Y("figure:Q", title=y_title, scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=order, range=["#1b1b1b", "#1f5aa6", "#8c8c8c"]),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 2]]),
+            ),
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    for column in ("spc_upper", "spc_lower", "spc_mean"):
+        if column in frame and frame[column].notna().any():
+            layers.append(
+                alt.Chart()
+                .mark_line(
+                    strokeWidth=0.8, color="#b5651d", strokeDash=[3, 3], interpolate="step-after"
+                )
+                .encode(x=x, y=alt.Y(f"{column}:Q"))
+            )
+    present = [i for i, label in enumerate(CLASS_LABELS.values()) if label in set(frame["point"])]
+    domain = [list(CLASS_LABELS.values())[i] for i in present]
+    layers.append(
+        alt.Chart()
+        .mark_point(filled=True, size=42)
+        .encode(
+            x=x,
+            y="Month:Q",
+            color=alt.Color(
+                "point:N",
+                title="SPC",
+                scale=alt.Scale(domain=domain, range=[CLASS_COLOURS[i] for i in present]),
+            ),
+            shape=alt.Shape(
+                "point:N",
+                title="SPC",
+                scale=alt.Scale(domain=domain, range=[CLASS_SHAPES[i] for i in present]),
+            ),
+        )
+    )
+    return (
+        alt.layer(*layers, data=frame)
+        .resolve_scale(color="independent", shape="independent", strokeDash="independent")
+        .properties(
+            width=WIDTH, height=HEIGHT, title=alt.TitleParams(title, anchor="start", fontSize=12)
+        )
+        .configure_legend(orient="bottom", columns=3, labelFontSize=10, symbolSize=60)
+        .configure_axis(labelFontSize=10, titleFontSize=10, grid=True, gridColor="#eeeeee")
+        .configure_view(stroke=None)
+    )
+
+
+def render_svg(chart: alt.TopLevelMixin) -> str:
+    svg = vl_convert.vegalite_to_svg(chart.to_json())
+    return svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
+
+
+def describe(rows: pd.DataFrame, title: str, unit: str) -> str:
+    latest = rows.sort_values("month").iloc[-1]
+    return (
+        f"Chart of {title}: monthly values to {N.month(latest['month'])}, latest "
+        f"{N.value(latest['value'], unit)}; SPC: {CLASS_LABELS.get(str(latest.get('spc_class')), 'no signal')}."
+    )
+
+
+def measure_charts(
+    results: pd.DataFrame, measure_ids: Sequence[str], area: str = "all"
+) -> dict[str, Chart]:
+    """One chart per measure for `area`, keyed by measure id. Charts render on two threads
+    (the renderer runs outside Python's lock)."""
+    jobs = []
+    for measure_id in measure_ids:
+        rows = results[(results["measure_id"] == measure_id) & (results["area"] == area)]
+        if rows.empty or rows["value"].isna().all():
+            continue
+        title = str(rows["measure"].iloc[0]) + ("" if area == "all" else f" - {area}")
+        unit = str(rows["unit"].iloc[0])
+        spec = json.dumps(
+            series_chart(rows, title=title, unit=unit).to_dict(validate=False), default=str
+        )
+        jobs.append((measure_id, spec, describe(rows, title, unit)))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        svgs = list(pool.map(lambda job: _svg(job[1]), jobs))
+    return {m: Chart(m, area, svg, text) for (m, _, text), svg in zip(jobs, svgs, strict=True)}
+
+
+def _svg(spec: str) -> str:
+    svg = vl_convert.vegalite_to_svg(spec)
+    return svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
