@@ -327,6 +327,29 @@ def demo(
             ingest_demo(db, exports, on_progress=progress.done, on_start=progress.start)
         render_status(store_status(db))
     out.print(f"\nDemo store: [bold]{store}[/]")
+    _demo_reports(store, out_dir / "reports")
+
+
+def _demo_reports(store: Path, folder: Path) -> None:
+    """The demo force's board report for March 2021 and a police-uk report for Cambridgeshire."""
+    from policeperf.engine import evaluate as run
+    from policeperf.engine.calendar import parse_month
+    from policeperf.framework import load_framework
+    from policeperf.report import write_report
+
+    jobs = [("pcp", "2021-03", None), ("police-uk", "2024-12", "Cambridgeshire Constabulary")]
+    with Store(store, read_only=True) as db:
+        for name, month, force in jobs:
+            model = load_framework(name)
+            reporting = parse_month(month)
+            with err.status(f"writing the {name} report for {month}", spinner="dots"):
+                results = run(db, model, reporting, force=force)
+                model = model.model_copy(update={"force": results.attrs.get("force")})
+                paths = write_report(results, model, reporting, folder, formats=("html", "pdf", "xlsx", "csv"),
+                                     provenance=provenance_lines(db, results))  # fmt: skip
+            out.print(f"\n[bold]{model.title}[/] ({results.attrs.get('force')}, {month}):")
+            for fmt, path in paths.items():
+                out.print(f"  {fmt:5} {path}")
 
 
 FrameworkOption = Annotated[
@@ -386,3 +409,90 @@ def evaluate(
         sys.stdout.write(text)
     else:
         err.print(f"wrote {len(results):,} rows to {out_file}")
+
+
+def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
+    """Where the figures come from: store, batches, months, quarantine, as-at time."""
+    state = store_status(db)
+    lines = [
+        ("Store", f"{state.path} (schema version {state.schema_version})"),
+        ("Results as at", str(results.attrs.get("as_at", ""))),
+        ("Store state", str(results.attrs.get("store_state", ""))),
+        ("Framework", f"{results.attrs.get('framework')} version {results.attrs.get('version')}"),
+    ]
+    force = results.attrs.get("force")
+    for c in state.coverage:
+        if c["force"] == force:
+            lines.append(
+                (
+                    f"{c['table']} ({c['source']})",
+                    f"{c['first_month']} to {c['last_month']}, {c['months']} months, {c['rows']:,} rows",
+                )
+            )
+    for s in state.sources:
+        lines.append(
+            (
+                f"Batches: {s['source']} {s['kind']}",
+                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}",
+            )
+        )
+    for q in state.quarantine[:10]:
+        lines.append(
+            (
+                f"Quarantine: {q['table']} {q['check']}",
+                f"{q['rows']:,} rows ({q['field'] or 'whole line'})",
+            )
+        )
+    return lines
+
+
+@app.command()
+@user_errors
+def report(
+    framework: FrameworkOption,
+    month: MonthOption,
+    store: StoreOption = None,
+    force: ForceOption = None,
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx, csv.")
+    ] = "html,pdf,xlsx",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path(
+        "out/reports"
+    ),
+    suppress_below: Annotated[
+        int | None,
+        typer.Option(
+            "--suppress-below",
+            help="Public version: hide counts below N (and rates built on them).",
+            min=2,
+        ),
+    ] = None,
+) -> None:
+    """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
+    charts per focus area, area and district tables, method appendix and data provenance."""
+    from policeperf.engine import evaluate as run
+    from policeperf.engine.calendar import parse_month
+    from policeperf.framework import load_framework
+    from policeperf.report import FORMATS, write_report
+
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise typer.BadParameter(
+            f"got {formats!r}; expected some of {', '.join(FORMATS)}", param_hint="--format"
+        )
+    try:
+        reporting = parse_month(month)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--month") from None
+    model = load_framework(framework)
+    with Store(resolve_store_path(store), read_only=True) as db:
+        with err.status("evaluating", spinner="dots"):
+            results = run(db, model, reporting, force=force)
+        provenance = provenance_lines(db, results)
+    model = model.model_copy(update={"force": results.attrs.get("force")})
+    with err.status("writing the report", spinner="dots"):
+        paths = write_report(results, model, reporting, out_dir, formats=wanted, provenance=provenance,
+                             suppress_below=suppress_below)  # fmt: skip
+    for fmt, path in paths.items():
+        out.print(f"{fmt:5} {path}")

@@ -27,6 +27,8 @@ def count(value: Any) -> str:
     """
     if is_missing(value):
         return MISSING
+    if value == SUPPRESSED:
+        return SUPPRESSED
     return f"{round(float(value)):,}"
 
 
@@ -38,6 +40,8 @@ def pct(value: Any) -> str:
     """
     if is_missing(value):
         return MISSING
+    if value == SUPPRESSED:
+        return SUPPRESSED
     return f"{float(value):.1f}%"
 
 
@@ -49,6 +53,8 @@ def ppt(value: Any) -> str:
     """
     if is_missing(value):
         return MISSING
+    if value == SUPPRESSED:
+        return SUPPRESSED
     return f"{abs(float(value)):.1f}ppt"
 
 
@@ -56,18 +62,24 @@ def change_pct(value: Any) -> str:
     """39.7%, positive: the words say the direction."""
     if is_missing(value):
         return MISSING
+    if value == SUPPRESSED:
+        return SUPPRESSED
     return f"{abs(float(value)):.1f}%"
 
 
 def minutes(value: Any) -> str:
     if is_missing(value):
         return MISSING
+    if value == SUPPRESSED:
+        return SUPPRESSED
     return f"{float(value):,.0f} minutes"
 
 
 def per_population(value: Any, per: int = 1000) -> str:
     if is_missing(value):
         return MISSING
+    if value == SUPPRESSED:
+        return SUPPRESSED
     return f"{float(value):.1f} per {per:,}"
 
 

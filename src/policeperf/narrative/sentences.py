@@ -110,7 +110,7 @@ def headline(f: Facts) -> str:
 
 def record(f: Facts) -> str | None:
     """Where this month stands against earlier months."""
-    if f.suppressed or N.is_missing(f.value) or f.unit != "count":
+    if f.suppressed or N.is_missing(f.value) or f.value == N.SUPPRESSED or f.unit != "count":
         return None
     what = f"{N.month_only(f.month)}'s figure of {N.count(f.value)} was"
     if f.twelve_month_high:

@@ -1,0 +1,240 @@
+"""The board report as data: header, numbered sections, scorecards, commentary, charts, breakdown
+tables and appendices. Every figure is a formatted value from the results table; HTML, PDF and
+XLSX are renderings of this one model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from policeperf.engine.verdict import METHOD_TEXT
+from policeperf.framework import Framework
+from policeperf.narrative import commentary
+from policeperf.narrative import numbers as N
+from policeperf.reference import catalogue, outcome_sets
+from policeperf.report.charts import Chart, measure_charts
+
+SPC_TEXT = {
+    "common_cause": ("-", "Common cause variation"),
+    "special_cause_improvement": ("I", "Special cause: improvement"),
+    "special_cause_concern": ("C", "Special cause: concern"),
+    "special_cause_neutral_high": ("H", "Special cause: higher"),
+    "special_cause_neutral_low": ("L", "Special cause: lower"),
+}
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    measure_id: str
+    measure: str
+    rolling_12m: str
+    baseline: str
+    change: str
+    verdict: str
+    method: str
+    spc_letter: str
+    spc_text: str
+    spc_class: str
+
+
+@dataclass(frozen=True)
+class FocusSection:
+    number: str
+    name: str
+    paragraphs: list[tuple[str, str]]
+    """(paragraph number such as 4.2.1, text)"""
+    charts: list[Chart]
+
+
+@dataclass(frozen=True)
+class BreakdownTable:
+    title: str
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+@dataclass(frozen=True)
+class PillarSection:
+    number: str
+    name: str
+    scorecard: list[ScoreRow]
+    focus: list[FocusSection]
+    areas: BreakdownTable
+    districts: BreakdownTable
+
+
+@dataclass
+class Report:
+    title: str
+    to: str
+    from_: str
+    date: str
+    month: str
+    force: str
+    framework: str
+    purpose: str
+    background: str
+    pillars: list[PillarSection]
+    methods: list[tuple[str, str]]
+    outcome_sets: list[tuple[str, str]]
+    definitions: list[tuple[str, str]]
+    provenance: list[tuple[str, str]]
+    sources: list[tuple[str, str]]
+    suppressed_below: int | None = None
+    confidence: str = "95%"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _change(row: dict[str, Any]) -> str:
+    if row.get("unit") == "pct":
+        v = row.get("change_ppt")
+        return (
+            N.SUPPRESSED
+            if v == N.SUPPRESSED
+            else ("-" if N.is_missing(v) else f"{float(v):+.1f}ppt")
+        )
+    v = row.get("change_pct")
+    return N.SUPPRESSED if v == N.SUPPRESSED else ("-" if N.is_missing(v) else f"{float(v):+.1f}%")
+
+
+def _with_n(row: dict[str, Any], figure: str, n_column: str) -> str:
+    text = N.value(row.get(figure), str(row["unit"]))
+    n = row.get(n_column)
+    if (
+        row.get("method") == "wilson_newcombe"
+        and text not in ("-", N.SUPPRESSED)
+        and not N.is_missing(n)
+        and n != N.SUPPRESSED
+    ):
+        return f"{text} ({N.n(n)})"
+    return text
+
+
+def score_row(row: dict[str, Any]) -> ScoreRow:
+    spc_class = str(row.get("spc_class") or "common_cause")
+    letter, text = SPC_TEXT.get(spc_class, ("-", "No signal"))
+    return ScoreRow(
+        measure_id=str(row["measure_id"]),
+        measure=str(row["measure"]),
+        rolling_12m=_with_n(row, "rolling_12m", "rolling_12m_denominator"),
+        baseline=_with_n(row, "baseline", "baseline_denominator"),
+        change=_change(row),
+        verdict=str(row.get("verdict") or "-"),
+        method=str(row.get("method") or ""),
+        spc_letter=letter,
+        spc_text=text,
+        spc_class=spc_class,
+    )
+
+
+def _breakdown(now: pd.DataFrame, pillar_id: str, level: str, title: str) -> BreakdownTable:
+    rows = now[(now["pillar_id"] == pillar_id) & (now["area_level"] == level)]
+    areas = sorted(rows["area"].dropna().astype(str).unique())
+    body = []
+    for _, group in rows.groupby("measure_id", sort=False):
+        by_area = {str(r["area"]): r for r in group.to_dict(orient="records")}
+        name = str(group["measure"].iloc[0])
+        cells = [
+            N.value(by_area[a]["rolling_12m"], str(by_area[a]["unit"])) if a in by_area else "-"
+            for a in areas
+        ]
+        body.append((name, cells))
+    return BreakdownTable(title, areas, body)
+
+
+def build_report(
+    results: pd.DataFrame,
+    framework: Framework,
+    month: date,
+    *,
+    provenance: list[tuple[str, str]] | None = None,
+    today: date | None = None,
+    suppressed_below: int | None = None,
+    charts: bool = True,
+) -> Report:
+    """The report model for the reporting `month`. `results` may be suppressed already."""
+    now = results[results["month"] == month]
+    force_rows = now[now["area_level"] == "force"]
+    paragraphs = commentary(results, month)
+    pillars = []
+    chart_map = measure_charts(results, list(force_rows["measure_id"].unique())) if charts else {}
+    for p_index, pillar in enumerate(framework.pillars, start=4):
+        scorecard = [
+            score_row(r)
+            for r in force_rows[force_rows["pillar_id"] == pillar.id].to_dict(orient="records")
+        ]
+        focus_sections = []
+        number = 2
+        for priority in pillar.priorities:
+            for focus in priority.focus_areas:
+                texts = [p.text for p in paragraphs.get(focus.id, [])]
+                if focus.commentary:
+                    texts.insert(0, focus.commentary)
+                numbered = [(f"{p_index}.{number}.{k}", t) for k, t in enumerate(texts, start=1)]
+                focus_charts = [chart_map[m.id] for m in focus.measures if m.id in chart_map]
+                focus_sections.append(
+                    FocusSection(f"{p_index}.{number}", focus.name, numbered, focus_charts)
+                )
+                number += 1
+        pillars.append(
+            PillarSection(
+                number=str(p_index),
+                name=pillar.name,
+                scorecard=scorecard,
+                focus=focus_sections,
+                areas=_breakdown(now, pillar.id, "area", "Rolling 12 months by policing area"),
+                districts=_breakdown(now, pillar.id, "district", "Rolling 12 months by district"),
+            )
+        )
+    used = sorted(set(force_rows["method"].dropna()))
+    confidence = framework.settings.confidence
+    sets = outcome_sets()
+    used_sets = sorted({m.outcome_set for *_, m in framework.measures() if m.outcome_set})
+    text = framework.report
+    return Report(
+        title=text.title,
+        to=text.to,
+        from_=text.from_,
+        date=(today or date.today()).strftime("%d %B %Y"),
+        month=N.month(month),
+        force=str(results.attrs.get("force") or framework.force or ""),
+        framework=f"{framework.title} (version {framework.version})",
+        purpose=text.purpose,
+        background=text.background,
+        pillars=pillars,
+        methods=[(m, METHOD_TEXT.get(m, m)) for m in used],
+        outcome_sets=[
+            (
+                sets[s].label,
+                f"Home Office outcome types {', '.join(str(t) for t in sorted(sets[s].types))}. {sets[s].description}",
+            )
+            for s in used_sets
+            if s in sets
+        ],
+        definitions=[
+            ("Rolling 12 months", f"The 12 months ending {N.month(month)}."),
+            (
+                "Baseline",
+                "The previous complete financial year (April to March) before the year containing the reporting month, unless the framework fixes one.",
+            ),
+            (
+                "Perf v Benchmark",
+                f"Counts: Higher / Lower / Comparable; rates and proportions: Improved / Deteriorated / Comparable. A verdict is given only where the difference is statistically significant at the {confidence:.0%} confidence level; otherwise Comparable.",
+            ),
+            ("ppt", "Percentage points: the difference between two percentages."),
+            (
+                "SPC",
+                "Statistical process control (XmR chart, NHS England Making Data Count): limits at the mean +/- 2.66 x the mean moving range; special cause variation is a point outside the limits, a run of 7 on one side of the mean, 7 rising or falling, or 2 of 3 near a limit.",
+            ),
+        ],
+        provenance=provenance or [],
+        sources=[
+            (entry.name, f"{entry.version}: {entry.source}") for entry in catalogue().values()
+        ],
+        suppressed_below=suppressed_below,
+        confidence=f"{confidence:.0%}",
+    )

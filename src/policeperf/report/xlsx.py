@@ -1,0 +1,180 @@
+"""The report as an XLSX workbook: a summary sheet, one sheet per pillar (the scorecard with
+numbers as numbers and number formats) and the full results table.
+
+Text is always written as a string cell, never as a formula, so a district or location named
+`=HYPERLINK(...)` stays inert; suppressed figures are the string marker.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+
+from policeperf.engine.export import ordered
+from policeperf.narrative.numbers import SUPPRESSED
+from policeperf.report.model import Report
+
+FORMATS = {
+    "count": "#,##0",
+    "pct": '0.0"%"',
+    "minutes": "#,##0",
+    "seconds": "#,##0",
+    "per_population": "0.0",
+}
+CHANGE_FORMATS = {"pct": '+0.0"ppt";-0.0"ppt"', "count": '+0.0"%";-0.0"%"'}
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    clean = "".join(ch for ch in name if ch not in "[]:*?/\\")[:31] or "Sheet"
+    candidate, k = clean, 2
+    while candidate in used:
+        candidate = f"{clean[:28]} {k}"
+        k += 1
+    used.add(candidate)
+    return candidate
+
+
+def _write(ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        ws.write_number(row, col, float(value), fmt)
+    elif isinstance(value, datetime | date):
+        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
+    else:
+        ws.write_string(row, col, str(value))
+
+
+def write_xlsx(report: Report, results: pd.DataFrame, month: date, path: Path) -> Path:
+    """Write the workbook; `results` is the (possibly suppressed) results table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    bold = book.add_format({"bold": True})
+    head = book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
+    date_fmt = book.add_format({"num_format": "yyyy-mm"})
+    number_formats = {unit: book.add_format({"num_format": f}) for unit, f in FORMATS.items()}
+    change_formats = {
+        unit: book.add_format({"num_format": f}) for unit, f in CHANGE_FORMATS.items()
+    }
+    used: set[str] = set()
+
+    summary = book.add_worksheet(_sheet_name("Summary", used))
+    for r, (label, text) in enumerate([("Title", report.title), ("Force", report.force), ("12 months to", report.month),
+                                       ("Framework", report.framework), ("Date", report.date),
+                                       ("Confidence", report.confidence)]):  # fmt: skip
+        summary.write_string(r, 0, label, bold)
+        summary.write_string(r, 1, text)
+    if report.suppressed_below:
+        summary.write_string(7, 0, "Public version", bold)
+        summary.write_string(
+            7,
+            1,
+            f"counts below {report.suppressed_below}, and rates built on them, shown as {SUPPRESSED}",
+        )
+    summary.set_column(0, 0, 16)
+    summary.set_column(1, 1, 80)
+
+    now = results[(results["month"] == month) & (results["area_level"] == "force")]
+    columns = [
+        "Measure",
+        "Rolling 12 months",
+        "Baseline",
+        "Baseline period",
+        "Change",
+        "Perf v Benchmark",
+        "Method",
+        "SPC",
+        "n (12 months)",
+    ]
+    for pillar in report.pillars:
+        ws = book.add_worksheet(_sheet_name(pillar.name, used))
+        for c, title in enumerate(columns):
+            ws.write_string(0, c, title, head)
+        rows = now[now["measure_id"].isin([s.measure_id for s in pillar.scorecard])]
+        for r, row in enumerate(rows.to_dict(orient="records"), start=1):
+            unit = str(row["unit"])
+            fmt = number_formats.get(unit)
+            change = row["change_ppt"] if unit == "pct" else row["change_pct"]
+            _write(ws, r, 0, row["measure"])
+            _write(ws, r, 1, row["rolling_12m"], fmt)
+            _write(ws, r, 2, row["baseline"], fmt)
+            _write(ws, r, 3, row["baseline_period"])
+            _write(ws, r, 4, change, change_formats["pct" if unit == "pct" else "count"])
+            _write(ws, r, 5, row["verdict"])
+            _write(ws, r, 6, row["method"])
+            _write(ws, r, 7, row.get("spc_class"))
+            _write(
+                ws,
+                r,
+                8,
+                row.get("rolling_12m_denominator")
+                if unit == "pct"
+                else row.get("rolling_12m_numerator"),
+                number_formats["count"],
+            )
+        ws.set_column(0, 0, 52)
+        ws.set_column(1, 8, 16)
+        ws.freeze_panes(1, 1)
+
+    full = ordered(results[results["month"] == month])
+    _series_sheet(book, results, used, head, date_fmt)
+    ws = book.add_worksheet(_sheet_name("Results", used))
+    for c, name in enumerate(full.columns):
+        ws.write_string(0, c, str(name), head)
+    units = full["unit"].astype(str).tolist() if "unit" in full else []
+    figure_columns = {
+        "value",
+        "rolling_12m",
+        "baseline",
+        "fytd",
+        "same_month_last_year",
+        "previous_month",
+        "rolling_12m_monthly",
+        "baseline_monthly",
+    }
+    for r, values in enumerate(full.itertuples(index=False), start=1):
+        for c, (name, value) in enumerate(zip(full.columns, values, strict=True)):
+            fmt = (
+                number_formats.get(units[r - 1])
+                if name in figure_columns
+                else (date_fmt if name == "month" else None)
+            )
+            _write(ws, r, c, value, fmt)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, len(full), len(full.columns) - 1)
+    book.close()
+    return path
+
+
+SERIES_COLUMNS = [
+    "measure_id",
+    "measure",
+    "area_level",
+    "area",
+    "month",
+    "value",
+    "rolling_12m",
+    "baseline",
+    "spc_class",
+]
+
+
+def _series_sheet(
+    book: Any, results: pd.DataFrame, used: set[str], head: Any, date_fmt: Any
+) -> None:
+    """Every month of every series, for charts of one's own."""
+    ws = book.add_worksheet(_sheet_name("Series", used))
+    frame = results[[c for c in SERIES_COLUMNS if c in results]]
+    for c, name in enumerate(frame.columns):
+        ws.write_string(0, c, name, head)
+    for r, values in enumerate(frame.itertuples(index=False), start=1):
+        for c, value in enumerate(values):
+            _write(ws, r, c, value, date_fmt if frame.columns[c] == "month" else None)
+    ws.freeze_panes(1, 0)
