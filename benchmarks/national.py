@@ -247,14 +247,20 @@ def run_national(repeat: int = 3) -> list[Result]:
     return [national, versus_pandas]
 
 
-def run_pcp_demo(repeat: int = 3) -> Result:
-    """(a) the whole pcp framework on the demo force."""
+def demo_store() -> Path:
+    """The demo force's store for benchmarks, built once."""
     from policeperf.synth import ingest_demo, write_demo_exports
 
     path = WORK / "demo.duckdb"
     if not path.exists():
         with Store(path) as db:
             ingest_demo(db, write_demo_exports(WORK / "demo-exports"))
+    return path
+
+
+def run_pcp_demo(repeat: int = 3) -> Result:
+    """(a) the whole pcp framework on the demo force."""
+    path = demo_store()
     runs = []
     with Store(path, read_only=True) as db:
         for _ in range(repeat):

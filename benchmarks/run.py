@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from benchmarks import bench_ingest, national
+from benchmarks import bench_ingest, bench_report, national
 from benchmarks.harness import Result, record
 
 BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "ingest": bench_ingest.run,
     "pcp": national.run_pcp_demo,
     "national": national.run_national,
+    "report": bench_report.run,
 }
 
 

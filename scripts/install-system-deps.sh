@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real (browser, PDF rasteriser, Java for
-# Spark) when they are missing. Safe to run repeatedly; does nothing when all are present.
+# Installs the Debian packages policeperf and its tests drive for real when they are missing:
+# Pango and fonts for WeasyPrint's PDF, Chromium for the browser tests (no browser download),
+# poppler for rasterising PDF pages, Java for Spark. Safe to run repeatedly.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+[[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need+=(fonts-dejavu-core)
 if ((${#need[@]} == 0)); then
   exit 0
 fi

@@ -66,3 +66,27 @@ def read_zip_csv_rows(archive: Path, suffix: str) -> list[dict[str, str]]:
                 text = zf.read(name).decode("utf-8-sig")
                 rows.extend(csv.DictReader(io.StringIO(text)))
     return rows
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, installed by the project's script when missing (no browser download)."""
+    import shutil
+    import subprocess
+
+    if not Path(CHROMIUM).exists() or shutil.which("pdftoppm") is None:
+        subprocess.run(["bash", str(ROOT / "scripts" / "install-system-deps.sh")], check=True)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def test_output() -> Path:
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    return TEST_OUTPUT

@@ -1,0 +1,111 @@
+"""Data strings are inert: a district named <script> or =HYPERLINK(...) in HTML, PDF, XLSX, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from policeperf import evaluate
+from policeperf.framework import load_framework
+from policeperf.ingest.run import ingest_table
+from policeperf.report import write_report
+from policeperf.store import Store
+from tests.report.test_report_outputs import open_offline
+
+SCRIPT = "<script>alert('owned')</script>"
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+MAPPING = """\
+table: crimes
+constants: {force: Test Force, date_precision: day}
+columns:
+  crime_id: REF
+  recorded_date: RECORDED
+  offence_code: CODE
+  district: DISTRICT
+  location: LOCATION
+"""
+FRAMEWORK = """\
+name: inert
+title: Injection check
+version: "1"
+force: Test Force
+pillars:
+  - id: p
+    name: Pillar
+    priorities:
+      - id: q
+        name: Priority
+        focus_areas:
+          - id: f
+            name: Focus
+            measures:
+              - {id: all_crime, name: All crime, kind: count}
+              - {id: burglary, name: Burglary, kind: count, filters: {categories: [Burglary]}}
+"""
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("inert")
+    rows = ["REF,RECORDED,CODE,DISTRICT,LOCATION"]
+    n = 0
+    for year in (2019, 2020, 2021):
+        for month in range(1, 13):
+            for district in (SCRIPT, FORMULA, "Plain"):
+                for _ in range(3):
+                    n += 1
+                    quoted = '"' + district.replace('"', '""') + '"'
+                    rows.append(f"T{n},{year}-{month:02d}-15,28E,{quoted},{quoted}")
+    (folder / "crimes.csv").write_text("\n".join(rows) + "\n")
+    (folder / "crimes.yaml").write_text(MAPPING)
+    (folder / "inert.yaml").write_text(FRAMEWORK)
+    with Store(folder / "s.duckdb") as db:
+        report = ingest_table(db, [folder / "crimes.csv"], mapping_path=folder / "crimes.yaml")
+        assert report.rows_quarantined == 0
+        assert db.scalar("SELECT count(*) FROM crimes WHERE location = ?", [SCRIPT]) == 108
+        framework = load_framework(folder / "inert.yaml")
+        results = evaluate(db, framework, "2021-03")
+    return write_report(
+        results, framework, date(2021, 3, 1), folder / "out", formats=("html", "pdf", "xlsx", "csv")
+    )
+
+
+def test_html_escapes_data_strings_and_runs_no_script(
+    outputs: dict[str, Path], chromium: str
+) -> None:
+    html = outputs["html"].read_text()
+    assert SCRIPT not in html
+    assert "&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt;" in html
+    page = open_offline(outputs["html"], chromium)
+    assert page["dialogs"] == []
+    assert page["scripts"] == 0
+    assert SCRIPT in str(page["text"])  # shown as text
+
+
+def test_pdf_shows_the_strings_as_text(outputs: dict[str, Path]) -> None:
+    text = subprocess.run(
+        ["pdftotext", str(outputs["pdf"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    squeezed = "".join(text.split())  # table cells wrap long names over lines
+    assert "".join(SCRIPT.split()) in squeezed
+    assert FORMULA in squeezed
+
+
+def test_xlsx_stores_them_as_text_not_formulas(outputs: dict[str, Path]) -> None:
+    book = openpyxl.load_workbook(outputs["xlsx"])
+    cells = [c for row in book["Results"].iter_rows() for c in row if c.value in (SCRIPT, FORMULA)]
+    assert {c.value for c in cells} == {SCRIPT, FORMULA}
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_csv_neutralises_the_formula(outputs: dict[str, Path]) -> None:
+    areas = {r["area"] for r in csv.DictReader(io.StringIO(outputs["csv"].read_text()))}
+    assert "'" + FORMULA in areas
+    assert FORMULA not in areas
+    assert SCRIPT in areas
