@@ -496,3 +496,43 @@ def report(
                              suppress_below=suppress_below)  # fmt: skip
     for fmt, path in paths.items():
         out.print(f"{fmt:5} {path}")
+
+
+@app.command()
+@user_errors
+def serve(
+    store: StoreOption = None,
+    framework: Annotated[
+        str, typer.Option("--framework", help="A shipped framework or a YAML file.")
+    ] = "pcp",
+    force: ForceOption = None,
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on; anything but loopback needs --token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="Require this token on every request (16+ characters).", envvar="POLICEPERF_TOKEN"
+        ),
+    ] = None,
+) -> None:
+    """The local dashboard: every measure by pillar with verdict and SPC, drill-down by measure,
+    area and month, downloads, and a JSON API (/api/docs)."""
+    import uvicorn
+
+    from policeperf.web import Settings, check_bind, create_app
+
+    settings = Settings(
+        store=resolve_store_path(store),
+        framework=framework,
+        force=force,
+        host=host,
+        port=port,
+        token=token,
+    )
+    check_bind(settings)
+    Store(settings.store, read_only=True).close()  # a clear error now rather than on the first page
+    application = create_app(settings)
+    err.print(f"policeperf dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -7,6 +7,7 @@ Text is always written as a string cell, never as a formula, so a district or lo
 
 from __future__ import annotations
 
+import io
 import math
 from datetime import date, datetime
 from pathlib import Path
@@ -178,3 +179,22 @@ def _series_sheet(
         for c, value in enumerate(values):
             _write(ws, r, c, value, date_fmt if frame.columns[c] == "month" else None)
     ws.freeze_panes(1, 0)
+
+
+def table_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Results") -> bytes:
+    """One sheet holding `frame` (numbers as numbers, text as text), as bytes for a download."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    head = book.add_format({"bold": True, "bottom": 1})
+    date_fmt = book.add_format({"num_format": "yyyy-mm"})
+    ws = book.add_worksheet(sheet)
+    full = ordered(frame)
+    for c, name in enumerate(full.columns):
+        ws.write_string(0, c, str(name), head)
+    for r, values in enumerate(full.itertuples(index=False), start=1):
+        for c, value in enumerate(values):
+            _write(ws, r, c, value, date_fmt if full.columns[c] == "month" else None)
+    book.close()
+    return buffer.getvalue()

@@ -1,0 +1,368 @@
+"""The dashboard: server-rendered pages over the results table, a JSON API, downloads.
+
+`create_app(settings)` builds the app. The dashboard never computes a figure: it reads the
+results (and narrative and charts) the report uses, so screen and paper agree. Every data string
+is escaped by the templates; downloads are safe from formula injection; the only files served
+are the packaged static assets.
+"""
+
+from __future__ import annotations
+
+import hmac
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from policeperf import __version__
+from policeperf.engine.export import to_records, write_results
+from policeperf.errors import PolicePerfError
+from policeperf.narrative import commentary
+from policeperf.narrative import numbers as N
+from policeperf.report import write_report
+from policeperf.report.charts import measure_charts
+from policeperf.report.model import SPC_TEXT, score_row
+from policeperf.report.xlsx import table_xlsx_bytes
+from policeperf.web.service import ResultsService, check_month
+from policeperf.web.settings import Settings, check_bind
+
+HERE = Path(__file__).resolve().parent
+MONTH_PATTERN = r"^\d{4}-\d{2}$"
+COOKIE = "policeperf_token"
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class MeasureOut(BaseModel):
+    measure_id: str
+    measure: str
+    pillar: str
+    focus_area: str
+    kind: str
+    unit: str
+    polarity: str
+
+
+class ResultRow(BaseModel):
+    measure_id: str
+    measure: str
+    area_level: str
+    area: str
+    month: str
+    value: float | None = None
+    rolling_12m: float | None = None
+    baseline: float | None = None
+    baseline_period: str | None = None
+    change_pct: float | None = None
+    change_ppt: float | None = None
+    verdict: str | None = None
+    method: str | None = None
+    spc_class: str | None = None
+    n: float | None = None
+
+
+class ResultsOut(BaseModel):
+    framework: str
+    force: str
+    month: str
+    rows: list[ResultRow]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse}, 401: {"model": ErrorResponse}, 404: {"model": ErrorResponse},
+}  # fmt: skip
+
+
+class TokenMiddleware(BaseHTTPMiddleware):
+    """With a token, every request must carry it: `Authorization: Bearer T`, `?token=T` (which
+    sets a cookie for the browser) or that cookie. Compared in constant time."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        super().__init__(app)
+        self.token = token
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        given = given or request.query_params.get("token", "") or request.cookies.get(COOKIE, "")
+        if not given or not hmac.compare_digest(given.encode(), self.token.encode()):
+            return _error(request, 401, "a valid token is required")
+        response = await call_next(request)
+        if request.query_params.get("token"):
+            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
+        return response
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+    page = TEMPLATES.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+    return page
+
+
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+TEMPLATES.env.globals.update(N=N, SPC_TEXT=SPC_TEXT, version=__version__)
+
+
+def create_app(settings: Settings, service: ResultsService | None = None) -> FastAPI:
+    check_bind(settings)
+    results = service or ResultsService(settings)
+    app = FastAPI(
+        title="policeperf dashboard",
+        version=__version__,
+        description="Results of a police performance framework: every measure x area x month.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    if settings.token:
+        app.add_middleware(TokenMiddleware, token=settings.token)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
+        return _error(request, 400, f"{where}: {first.get('msg', 'invalid')}".strip(": "))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Response:
+        return _error(
+            request, 500, "something went wrong computing this page; the figures are unchanged"
+        )
+
+    def month_of(text: str | None) -> date:
+        try:
+            month = check_month(results, text)
+        except PolicePerfError as exc:
+            raise HTTPException(400, str(exc)) from None
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return month or results.latest_month()
+
+    def frame_for(month: date) -> pd.DataFrame:
+        return results.results(None if month == results.latest_month() else month)
+
+    def areas(frame: pd.DataFrame, month: date) -> list[tuple[str, str]]:
+        return results.memo(("areas", month), lambda: _areas(frame, month))  # type: ignore[no-any-return]
+
+    def _areas(frame: pd.DataFrame, month: date) -> list[tuple[str, str]]:
+        now = frame[frame["month"] == month]
+        order = {"force": 0, "area": 1, "district": 2}
+        pairs = sorted(
+            {(str(lv), str(a)) for lv, a in zip(now["area_level"], now["area"], strict=True)},
+            key=lambda p: (order[p[0]], p[1]),
+        )
+        return pairs
+
+    def check_area(frame: pd.DataFrame, month: date, area: str) -> str:
+        if area not in {a for _, a in areas(frame, month)}:
+            raise HTTPException(404, "no such area")
+        return area
+
+    def check_measure(measure_id: str) -> None:
+        if measure_id not in {m.id for *_, m in results.framework.measures()}:
+            raise HTTPException(404, "no such measure")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def overview(
+        request: Request, month: str | None = Query(None, pattern=MONTH_PATTERN), area: str = "all"
+    ) -> Response:
+        chosen = month_of(month)
+        frame = frame_for(chosen)
+        check_area(frame, chosen, area)
+        now = frame[(frame["month"] == chosen) & (frame["area"] == area)]
+        pillars = []
+        for pillar in results.framework.pillars:
+            rows = [
+                score_row(r) for r in now[now["pillar_id"] == pillar.id].to_dict(orient="records")
+            ]
+            pillars.append((pillar.name, rows))
+        return TEMPLATES.TemplateResponse(request, "overview.html", {
+            "framework": results.framework, "force": results.force, "month": chosen, "months": results.months(),
+            "area": area, "areas": areas(frame, chosen), "pillars": pillars,
+        })  # fmt: skip
+
+    @app.get("/measures/{measure_id}", response_class=HTMLResponse, include_in_schema=False)
+    def measure(
+        request: Request,
+        measure_id: str,
+        month: str | None = Query(None, pattern=MONTH_PATTERN),
+        area: str = "all",
+    ) -> Response:
+        check_measure(measure_id)
+        chosen = month_of(month)
+        frame = frame_for(chosen)
+        check_area(frame, chosen, area)
+        rows = frame[frame["measure_id"] == measure_id]
+        now = rows[rows["month"] == chosen]
+        if now.empty:
+            raise HTTPException(404, "no results for this measure and month")
+        current = now[now["area"] == area].to_dict(orient="records")[0]
+        chart = results.memo(
+            ("chart", measure_id, area, chosen),
+            lambda: measure_charts(rows[rows["month"] <= chosen], [measure_id], area).get(
+                measure_id
+            ),
+        )
+        paragraphs = results.memo(("commentary", chosen), lambda: commentary(frame, chosen))
+        text = [
+            p.text
+            for p in paragraphs.get(str(current["focus_area_id"]), [])
+            if measure_id in p.measure_ids
+        ]
+        table = [(r["area_level"], r["area"], score_row(r)) for r in now.to_dict(orient="records")]
+        return TEMPLATES.TemplateResponse(request, "measure.html", {
+            "framework": results.framework, "force": results.force, "month": chosen, "months": results.months(),
+            "area": area, "areas": areas(frame, chosen), "row": current, "chart": chart, "text": text,
+            "table": table, "method_text": _method_text(str(current.get("method") or "")),
+        })  # fmt: skip
+
+    @app.get("/download/results.csv", include_in_schema=False)
+    def download_csv(
+        month: str | None = Query(None, pattern=MONTH_PATTERN), measure_id: str | None = None
+    ) -> Response:
+        chosen = month_of(month)
+        frame = _select(frame_for(chosen), chosen, measure_id, check_measure)
+        text = write_results(frame, None, "csv") or ""
+        return Response(
+            text, media_type="text/csv", headers=_attachment(f"results-{chosen:%Y-%m}.csv")
+        )
+
+    @app.get("/download/results.xlsx", include_in_schema=False)
+    def download_xlsx(
+        month: str | None = Query(None, pattern=MONTH_PATTERN), measure_id: str | None = None
+    ) -> Response:
+        chosen = month_of(month)
+        frame = _select(frame_for(chosen), chosen, measure_id, check_measure)
+        return Response(table_xlsx_bytes(frame), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers=_attachment(f"results-{chosen:%Y-%m}.xlsx"))  # fmt: skip
+
+    @app.get("/download/report.pdf", include_in_schema=False)
+    def download_pdf(month: str | None = Query(None, pattern=MONTH_PATTERN)) -> Response:
+        chosen = month_of(month)
+
+        def make() -> bytes:
+            with tempfile.TemporaryDirectory() as tmp:
+                framework = results.framework.model_copy(update={"force": results.force})
+                paths = write_report(
+                    frame_for(chosen), framework, chosen, Path(tmp), formats=["pdf"]
+                )
+                return paths["pdf"].read_bytes()
+
+        return Response(
+            results.memo(("pdf", chosen), make),
+            media_type="application/pdf",
+            headers=_attachment(f"report-{chosen:%Y-%m}.pdf"),
+        )
+
+    @app.get(
+        "/api/months",
+        response_model=list[str],
+        responses=ERRORS,
+        summary="Months with results, latest first",
+    )
+    def api_months() -> list[str]:
+        return [f"{m:%Y-%m}" for m in results.months()]
+
+    @app.get(
+        "/api/measures",
+        response_model=list[MeasureOut],
+        responses=ERRORS,
+        summary="The framework's measures",
+    )
+    def api_measures() -> list[MeasureOut]:
+        return [
+            MeasureOut(
+                measure_id=m.id,
+                measure=m.name,
+                pillar=p.name,
+                focus_area=f.name,
+                kind=m.kind,
+                unit=m.unit,
+                polarity=m.polarity,
+            )
+            for p, _, f, m in results.framework.measures()
+        ]
+
+    @app.get(
+        "/api/results", response_model=ResultsOut, responses=ERRORS, summary="Results for a month"
+    )
+    def api_results(
+        month: str | None = Query(
+            None, pattern=MONTH_PATTERN, description="YYYY-MM; latest if absent"
+        ),
+        area: str | None = Query(None, max_length=200, description="all, an area or a district"),
+        measure_id: str | None = Query(None, max_length=200),
+    ) -> ResultsOut:
+        chosen = month_of(month)
+        frame = _select(frame_for(chosen), chosen, measure_id, check_measure)
+        if area is not None:
+            frame = frame[frame["area"] == area]
+        rows = [
+            ResultRow(
+                **{k: v for k, v in r.items() if k in ResultRow.model_fields}
+                | {"month": f"{chosen:%Y-%m}"}
+            )
+            for r in to_records(frame)
+        ]
+        return ResultsOut(
+            framework=results.framework.name,
+            force=results.force,
+            month=f"{chosen:%Y-%m}",
+            rows=rows,
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _select(frame: pd.DataFrame, month: date, measure_id: str | None, check: Any) -> pd.DataFrame:
+    frame = frame[frame["month"] == month]
+    if measure_id is not None:
+        check(measure_id)
+        frame = frame[frame["measure_id"] == measure_id]
+    return frame
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def _method_text(method: str) -> str:
+    from policeperf.engine.verdict import METHOD_TEXT
+
+    return METHOD_TEXT.get(method, method)

@@ -1,0 +1,117 @@
+"""Results for the dashboard: computed once per (store state, framework, force, month), cached,
+and recomputed after an ingest changes the store. The store is opened read-only, briefly, per
+request, so an ingest can run while the dashboard is up."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from policeperf.engine import evaluate
+from policeperf.errors import PolicePerfError
+from policeperf.framework import Framework, load_framework
+from policeperf.store import Store
+from policeperf.store.database import store_state
+from policeperf.web.settings import Settings
+
+
+class ResultsService:
+    def __init__(self, settings: Settings, *, today: Callable[[], date] = date.today) -> None:
+        self.settings = settings
+        self.framework: Framework = load_framework(settings.framework)
+        self._today = today
+        self._lock = threading.Lock()
+        self._results: dict[tuple[str, date | None], pd.DataFrame] = {}
+        self._extras: dict[tuple[Any, ...], Any] = {}
+        self._state: str | None = None
+        self._fingerprint_seen: tuple[int, ...] = ()
+
+    def _open(self) -> Store:
+        return Store(self.settings.store, read_only=True)
+
+    def _fingerprint(self) -> tuple[int, ...]:
+        """Size and modification time of the store and its write-ahead log: cheap to read on
+        every request, and changed by any ingest."""
+        out: list[int] = []
+        for path in (self.settings.store, Path(f"{self.settings.store}.wal")):
+            try:
+                st = path.stat()
+                out += [st.st_size, st.st_mtime_ns]
+            except FileNotFoundError:
+                out += [-1, -1]
+        return tuple(out)
+
+    def state(self) -> str:
+        """The store's state now; a change drops every cached result."""
+        fingerprint = self._fingerprint()
+        with self._lock:
+            if fingerprint == self._fingerprint_seen and self._state is not None:
+                return self._state
+        with self._open() as db:
+            state = store_state(db)
+        with self._lock:
+            self._fingerprint_seen = fingerprint
+            if state != self._state:
+                self._results.clear()
+                self._extras.clear()
+                self._state = state
+        return state
+
+    def results(self, month: date | None = None) -> pd.DataFrame:
+        """Results for `month` (None: the latest month with data)."""
+        state = self.state()
+        key = (state, month)
+        with self._lock:
+            cached = self._results.get(key)
+        if cached is not None:
+            return cached
+        with self._open() as db:
+            frame = evaluate(db, self.framework, month or self._today(), force=self.settings.force)
+        with self._lock:
+            self._results[key] = frame
+        return frame
+
+    def latest_month(self) -> date:
+        return self.months()[0]
+
+    def months(self) -> list[date]:
+        def make() -> list[date]:
+            frame = self.results(None)
+            return sorted(set(frame.loc[frame["area_level"] == "force", "month"]), reverse=True)
+
+        return self.memo(("months",), make)  # type: ignore[no-any-return]
+
+    def memo(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """Cache anything derived from results (charts, PDFs) for the current store state."""
+        full = (self.state(), *key)
+        with self._lock:
+            if full in self._extras:
+                return self._extras[full]
+        value = make()
+        with self._lock:
+            self._extras[full] = value
+        return value
+
+    @property
+    def force(self) -> str:
+        return str(self.results(None).attrs.get("force") or self.framework.force or "")
+
+
+def check_month(service: ResultsService, text: str | None) -> date | None:
+    """A month from the query string, or None for the latest; unknown months are errors."""
+    if text is None or text == "":
+        return None
+    from policeperf.engine.calendar import parse_month
+
+    try:
+        month = parse_month(text)
+    except ValueError as exc:
+        raise PolicePerfError(str(exc)) from None
+    if month not in service.months():
+        raise LookupError(f"no results for {text}")
+    return month
