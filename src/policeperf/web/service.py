@@ -5,9 +5,9 @@ request, so an ingest can run while the dashboard is up."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
