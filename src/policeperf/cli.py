@@ -328,6 +328,9 @@ def demo(
         render_status(store_status(db))
     out.print(f"\nDemo store: [bold]{store}[/]")
     _demo_reports(store, out_dir / "reports")
+    out.print(
+        f"\nDashboard: [bold].venv/bin/policeperf serve --store {store}[/] then open http://127.0.0.1:8000/"
+    )
 
 
 def _demo_reports(store: Path, folder: Path) -> None:

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from policeperf import __version__
@@ -36,7 +37,7 @@ from policeperf.web.service import ResultsService, check_month
 from policeperf.web.settings import Settings, check_bind
 
 HERE = Path(__file__).resolve().parent
-MONTH_PATTERN = r"^\d{4}-\d{2}$"
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 COOKIE = "policeperf_token"
 
 
@@ -191,32 +192,57 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         if measure_id not in {m.id for *_, m in results.framework.measures()}:
             raise HTTPException(404, "no such measure")
 
+    def page(name: str, context: Any) -> HTMLResponse:
+        return HTMLResponse(TEMPLATES.env.get_template(name).render(**context()))
+
+    async def cached_page(key: tuple[Any, ...], render: Any, *args: Any) -> Response:
+        """A page already rendered for this store state and query is served straight from the
+        event loop; anything that needs computing runs on a worker thread."""
+        html = results.peek(("url", *key))
+        if html is None:
+            response = await run_in_threadpool(render, *args)
+            html = results.memo(("url", *key), lambda: bytes(response.body).decode())
+        return HTMLResponse(html)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def overview(
+    async def overview(
         request: Request, month: str | None = Query(None, pattern=MONTH_PATTERN), area: str = "all"
     ) -> Response:
+        return await cached_page(("overview", month, area), render_overview, month, area)
+
+    def render_overview(month: str | None, area: str) -> HTMLResponse:
         chosen = month_of(month)
         frame = frame_for(chosen)
         check_area(frame, chosen, area)
-        now = frame[(frame["month"] == chosen) & (frame["area"] == area)]
-        pillars = []
-        for pillar in results.framework.pillars:
-            rows = [
-                score_row(r) for r in now[now["pillar_id"] == pillar.id].to_dict(orient="records")
-            ]
-            pillars.append((pillar.name, rows))
-        return TEMPLATES.TemplateResponse(request, "overview.html", {
-            "framework": results.framework, "force": results.force, "month": chosen, "months": results.months(),
-            "area": area, "areas": areas(frame, chosen), "pillars": pillars,
-        })  # fmt: skip
+
+        def context() -> dict[str, Any]:
+            now = frame[(frame["month"] == chosen) & (frame["area"] == area)]
+            pillars = []
+            for pillar in results.framework.pillars:
+                rows = [
+                    score_row(r)
+                    for r in now[now["pillar_id"] == pillar.id].to_dict(orient="records")
+                ]
+                pillars.append((pillar.name, rows))
+            return {
+                "framework": results.framework, "force": results.force, "month": chosen, "months": results.months(),
+                "area": area, "areas": areas(frame, chosen), "pillars": pillars,
+            }  # fmt: skip
+
+        return page("overview.html", context)
 
     @app.get("/measures/{measure_id}", response_class=HTMLResponse, include_in_schema=False)
-    def measure(
+    async def measure(
         request: Request,
         measure_id: str,
         month: str | None = Query(None, pattern=MONTH_PATTERN),
         area: str = "all",
     ) -> Response:
+        return await cached_page(
+            ("measure", measure_id, month, area), render_measure, measure_id, month, area
+        )
+
+    def render_measure(measure_id: str, month: str | None, area: str) -> HTMLResponse:
         check_measure(measure_id)
         chosen = month_of(month)
         frame = frame_for(chosen)
@@ -225,25 +251,28 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         now = rows[rows["month"] == chosen]
         if now.empty:
             raise HTTPException(404, "no results for this measure and month")
-        current = now[now["area"] == area].to_dict(orient="records")[0]
-        chart = results.memo(
-            ("chart", measure_id, area, chosen),
-            lambda: measure_charts(rows[rows["month"] <= chosen], [measure_id], area).get(
+
+        def context() -> dict[str, Any]:
+            current = now[now["area"] == area].to_dict(orient="records")[0]
+            chart = measure_charts(rows[rows["month"] <= chosen], [measure_id], area).get(
                 measure_id
-            ),
-        )
-        paragraphs = results.memo(("commentary", chosen), lambda: commentary(frame, chosen))
-        text = [
-            p.text
-            for p in paragraphs.get(str(current["focus_area_id"]), [])
-            if measure_id in p.measure_ids
-        ]
-        table = [(r["area_level"], r["area"], score_row(r)) for r in now.to_dict(orient="records")]
-        return TEMPLATES.TemplateResponse(request, "measure.html", {
-            "framework": results.framework, "force": results.force, "month": chosen, "months": results.months(),
-            "area": area, "areas": areas(frame, chosen), "row": current, "chart": chart, "text": text,
-            "table": table, "method_text": _method_text(str(current.get("method") or "")),
-        })  # fmt: skip
+            )
+            paragraphs = results.memo(("commentary", chosen), lambda: commentary(frame, chosen))
+            text = [
+                p.text
+                for p in paragraphs.get(str(current["focus_area_id"]), [])
+                if measure_id in p.measure_ids
+            ]
+            table = [
+                (r["area_level"], r["area"], score_row(r)) for r in now.to_dict(orient="records")
+            ]
+            return {
+                "framework": results.framework, "force": results.force, "month": chosen, "months": results.months(),
+                "area": area, "areas": areas(frame, chosen), "row": current, "chart": chart, "text": text,
+                "table": table, "method_text": _method_text(str(current.get("method") or "")),
+            }  # fmt: skip
+
+        return page("measure.html", context)
 
     @app.get("/download/results.csv", include_in_schema=False)
     def download_csv(

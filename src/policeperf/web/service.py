@@ -86,6 +86,12 @@ class ResultsService:
 
         return self.memo(("months",), make)  # type: ignore[no-any-return]
 
+    def peek(self, key: tuple[Any, ...]) -> Any | None:
+        """A cached value for the current store state, or None (never computes)."""
+        full = (self.state(), *key)
+        with self._lock:
+            return self._extras.get(full)
+
     def memo(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
         """Cache anything derived from results (charts, PDFs) for the current store state."""
         full = (self.state(), *key)
