@@ -539,3 +539,229 @@ def serve(
     application = create_app(settings)
     err.print(f"policeperf dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+harm_app = typer.Typer(
+    help="Crime Harm Index: who and where causes most harm, managed cohorts.", no_args_is_help=True
+)
+app.add_typer(harm_app, name="harm")
+WeightsOption = Annotated[
+    str,
+    typer.Option(
+        "--weights", help="'cchi' (Cambridge Crime Harm Index) or a CSV of offence_code,weight."
+    ),
+]
+ProactiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-proactive",
+        help="Count drug and weapon possession too (excluded by the CHI method).",
+    ),
+]
+
+
+def _window_months(text: str) -> int:
+    if not text.endswith("m") or not text[:-1].isdigit() or int(text[:-1]) < 1:
+        raise typer.BadParameter(
+            f"got {text!r}; expected months such as 12m", param_hint="--window"
+        )
+    return int(text[:-1])
+
+
+def _force_and_end(db: Store, force: str | None) -> tuple[str, Any]:
+    """The force (the only one in crimes, or as given) and the last day of its data."""
+    forces = [f for (f,) in db.fetchall("SELECT DISTINCT force FROM crimes ORDER BY 1")]
+    if force is None:
+        if len(forces) != 1:
+            raise PolicePerfError(
+                f"the store holds {len(forces)} forces; choose one with --force: {', '.join(forces)}"
+            )
+        force = forces[0]
+    elif force not in forces:
+        raise PolicePerfError(f"--force: got {force!r}; expected one of {', '.join(forces)}")
+    end = db.scalar("SELECT max(recorded_date) FROM crimes WHERE force = ?", [force])
+    return force, end
+
+
+@harm_app.command("top")
+@user_errors
+def harm_top(
+    by: Annotated[str, typer.Option("--by", help="offender, victim or place.")] = "offender",
+    window: Annotated[
+        str, typer.Option("--window", help="Months ending with --month, e.g. 12m.")
+    ] = "12m",
+    month: Annotated[
+        str | None, typer.Option("--month", help="Last month of the window (default: the latest).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to show.", min=1)] = 20,
+    place: Annotated[
+        str, typer.Option("--place", help="For --by place: lsoa_code, location or district.")
+    ] = "lsoa_code",
+    store: StoreOption = None,
+    force: ForceOption = None,
+    weights: WeightsOption = "cchi",
+    include_proactive: ProactiveOption = False,
+    salt: Annotated[
+        str | None,
+        typer.Option(
+            "--salt",
+            help="Hash identifiers with this secret salt in the output.",
+            envvar="POLICEPERF_SALT",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Harm per offender, victim or place over a window, ranked, with its concentration."""
+    from policeperf.engine.calendar import parse_month
+    from policeperf.harm import load_weights
+    from policeperf.harm.rank import Window, rank
+    from policeperf.store.database import ibis_backend
+
+    if by not in ("offender", "victim", "place"):
+        raise typer.BadParameter(
+            f"got {by!r}; expected offender, victim or place", param_hint="--by"
+        )
+    if place not in ("lsoa_code", "location", "district"):
+        raise typer.BadParameter(
+            f"got {place!r}; expected lsoa_code, location or district", param_hint="--place"
+        )
+    months = _window_months(window)
+    with Store(resolve_store_path(store), read_only=True) as db:
+        chosen, end = _force_and_end(db, force)
+        last = parse_month(month) if month else end
+        ranking = rank(ibis_backend(db), chosen, Window.months_to(last, months), load_weights(weights, chosen, include_proactive=include_proactive),
+                       by, place=place, salt=salt)  # type: ignore[arg-type]  # fmt: skip
+    if as_json:
+        payload = {"force": chosen, "by": by, "window": ranking.window.label, "weights": ranking.weights,
+                   "total_harm": ranking.total_harm, "unknown_harm": ranking.unknown_harm,
+                   "people_or_places": len(ranking.table), "power_few_pct": ranking.power_few_pct,
+                   "concentration": ranking.concentration, "top": ranking.table.head(limit).to_dict(orient="records")}  # fmt: skip
+        sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
+        return
+    table = Table(
+        title=f"Harm by {by}, {chosen}, {ranking.window.label} ({ranking.weights})",
+        title_justify="left",
+    )
+    for col in ("rank", by, "harm (days)", "crimes", "share", "cumulative"):
+        table.add_column(col, justify="left" if col == by else "right")
+    for r in ranking.table.head(limit).itertuples():
+        table.add_row(
+            str(r.rank),
+            str(r.key),
+            f"{r.harm:,.1f}",
+            f"{r.crimes:,}",
+            f"{r.share_pct:.2f}%",
+            f"{r.cumulative_pct:.1f}%",
+        )
+    out.print(table)
+    for c in ranking.concentration:
+        out.print(f"The top {c['share_of_people_pct']:g}% ({c['people']:,}) cause {c['harm_pct']:.1f}% of the harm"
+                  + (f" ({c['tied_at_boundary']} tied at the boundary)" if c["tied_at_boundary"] > 1 else ""))  # fmt: skip
+    if ranking.power_few_pct is not None:
+        out.print(
+            f"The power few: {ranking.power_few_pct:.1f}% of {by}s account for half the harm."
+        )
+    if ranking.unknown_harm:
+        out.print(
+            f"Harm of crimes with no linked {by}: {ranking.unknown_harm:,.0f} days ({100 * ranking.unknown_harm / ranking.total_harm:.1f}%)."
+        )
+
+
+@harm_app.command("cohort")
+@user_errors
+def harm_cohort(
+    people: Annotated[
+        Path,
+        typer.Option("--people", help="CSV with person_id (and adopted, YYYY-MM-DD, per person)."),
+    ],
+    adopted: Annotated[
+        str | None, typer.Option("--adopted", help="One adoption date for everyone, YYYY-MM-DD.")
+    ] = None,
+    window: Annotated[
+        str, typer.Option("--window", help="Equal before/after windows, e.g. 12m.")
+    ] = "12m",
+    store: StoreOption = None,
+    force: ForceOption = None,
+    weights: WeightsOption = "cchi",
+    include_proactive: ProactiveOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Harm and offences of a managed cohort before and after adoption, with a comparison group."""
+    import csv as csv_module
+    from datetime import date as date_type
+
+    from policeperf.harm import load_weights
+    from policeperf.harm.cohort import measure_cohort, read_people
+    from policeperf.store.database import ibis_backend
+
+    if adopted is not None:
+        try:
+            day = date_type.fromisoformat(adopted)
+        except ValueError:
+            raise typer.BadParameter(
+                f"got {adopted!r}; expected YYYY-MM-DD", param_hint="--adopted"
+            ) from None
+        with people.open(newline="", encoding="utf-8") as handle:
+            members = [(row["person_id"].strip(), day) for row in csv_module.DictReader(handle)]
+    else:
+        members = read_people(people)
+    months = _window_months(window)
+    with Store(resolve_store_path(store), read_only=True) as db:
+        chosen, end = _force_and_end(db, force)
+        result = measure_cohort(
+            ibis_backend(db),
+            chosen,
+            load_weights(weights, chosen, include_proactive=include_proactive),
+            members,
+            months,
+            end,
+        )
+    if as_json:
+        sys.stdout.write(json.dumps({"force": chosen, "months": months, "totals": result.totals, "comparison": result.comparison,
+                                     "excluded": result.excluded, "note": result.note,
+                                     "people": result.people.to_dict(orient="records")}, default=str, indent=2) + "\n")  # fmt: skip
+        return
+    t = result.totals
+    out.print(
+        f"[bold]Cohort of {t['people']:.0f}[/] ({chosen}), {months} months before and after each adoption:"
+    )
+    out.print(f"  harm {t['before_harm']:,.0f} -> {t['after_harm']:,.0f} days ({t['harm_change_pct']:+.1f}%); "
+              f"offences {t['before_offences']:,.0f} -> {t['after_offences']:,.0f}")  # fmt: skip
+    if result.comparison:
+        c = result.comparison
+        out.print(f"  comparison group of {c['people']:.0f} ranked just below the cohort (as if adopted {c['as_if_adopted']}): "
+                  f"harm {c['before_harm']:,.0f} -> {c['after_harm']:,.0f} days ({c['harm_change_pct']:+.1f}%)")  # fmt: skip
+    for person, why in result.excluded:
+        out.print(f"  not measured: {person}: {why}")
+    out.print(result.note)
+
+
+@app.command()
+@user_errors
+def reoffending(
+    cohort: Annotated[str, typer.Option("--cohort", help="A quarter, e.g. 2019Q1.")],
+    store: StoreOption = None,
+    force: ForceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Proven reoffending (Ministry of Justice definition) for a quarterly cohort of offenders."""
+    from policeperf.harm.reoffending import Cohort, disposals, measure
+    from policeperf.store.database import ibis_backend
+
+    quarter = Cohort.parse(cohort)
+    with Store(resolve_store_path(store), read_only=True) as db:
+        chosen, end = _force_and_end(db, force)
+        last_outcome = (
+            db.scalar("SELECT max(outcome_date) FROM outcomes WHERE force = ?", [chosen]) or end
+        )
+        result = measure(disposals(ibis_backend(db), chosen), quarter, max(end, last_outcome))
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"force": chosen, **result.as_dict()}, default=str, indent=2) + "\n"
+        )
+        return
+    out.print(
+        f"[bold]Proven reoffending, cohort {quarter.label}[/] ({chosen}, disposals {quarter.start:%d %B %Y} to {quarter.end:%d %B %Y})"
+    )
+    out.print(f"  {result.offenders:,} offenders; {result.reoffenders:,} reoffended ({result.binary_rate_pct or 0:.1f}%); "
+              f"{result.reoffences:,} reoffences: {result.per_offender or 0:.2f} per offender, {result.per_reoffender or 0:.2f} per reoffender")  # fmt: skip

@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from policeperf.framework.models import Filters, Measure
+from policeperf.harm.weights import HarmWeights
 from policeperf.reference import OutcomeSet
 
 MONTH_COLUMN = {
@@ -29,7 +30,7 @@ MONTH_COLUMN = {
     "stop_searches": "searched_at",
     "investigations": "snapshot_date",
 }
-ADDITIVE = ("count", "outcome_rate", "proportion", "rate_per_population")
+ADDITIVE = ("count", "outcome_rate", "proportion", "rate_per_population", "harm")
 
 
 def _isin(column: ir.Value, values: Iterable[str]) -> ir.BooleanValue:
@@ -158,6 +159,10 @@ def additive_expr(
         cond = filter_expr(t, m.filters)
         if m.kind in ("count", "rate_per_population"):
             aggs[f"{m.id}__num"] = count_where(t, cond)
+        elif m.kind == "harm":
+            aggs[f"{m.id}__num"] = (
+                t.harm_weight.sum() if cond is None else t.harm_weight.sum(where=cond)
+            ).fill_null(0)
         elif m.kind == "proportion":
             aggs[f"{m.id}__num"] = count_where(t, both(cond, _success(t, m)))
             aggs[f"{m.id}__den"] = count_where(t, cond)
@@ -224,3 +229,34 @@ def areas_table(districts: pd.DataFrame) -> ir.Table:
             {"district_ref": pd.Series([], dtype="string"), "area": pd.Series([], dtype="string")}
         )
     return ibis.memtable(frame)
+
+
+def with_harm(t: ir.Table, weights: HarmWeights) -> ir.Table:
+    """Attach `harm_weight` (days) to each crime: by offence code, else by category; NULL for
+    excluded (proactive) categories and for crimes the table does not cover."""
+    codes = ibis.memtable(
+        pd.DataFrame(
+            {"harm_code": list(weights.by_code), "harm_code_days": list(weights.by_code.values())}
+        )
+    )
+    cats = ibis.memtable(
+        pd.DataFrame(
+            {
+                "harm_category": list(weights.by_category),
+                "harm_category_days": list(weights.by_category.values()),
+            }
+        )
+    )
+    t = t.left_join(codes, t.offence_code == codes.harm_code).left_join(
+        cats, t.offence_category == cats.harm_category
+    )
+    weight = t.harm_code_days.fill_null(t.harm_category_days)
+    if weights.excluded_categories:
+        weight = ibis.ifelse(
+            t.offence_category.isin(list(weights.excluded_categories)).fill_null(False),
+            ibis.null("float64"),
+            weight,
+        )
+    return t.mutate(harm_weight=weight).drop(
+        "harm_code", "harm_code_days", "harm_category", "harm_category_days"
+    )

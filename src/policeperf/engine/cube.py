@@ -22,8 +22,10 @@ from policeperf.engine.aggregate import (
     first_outcomes,
     median_exprs,
     period_numerator_expr,
+    with_harm,
 )
 from policeperf.framework.models import Framework, Measure
+from policeperf.harm.weights import load_weights
 from policeperf.reference import outcome_sets
 
 LEVELS = ("force", "area", "district")
@@ -92,6 +94,14 @@ def build_cube(
     months: dict[str, tuple[date, date]] = {}
     for table, table_measures in by_table.items():
         t = base_table(backend, table, scope)
+        if table == "crimes" and any(m.kind == "harm" for m in table_measures):
+            settings = framework.settings
+            t = with_harm(
+                t,
+                load_weights(
+                    settings.harm_weights, scope.force, include_proactive=settings.include_proactive
+                ),
+            )
         raw = additive_expr(t, table_measures, first if table == "crimes" else None).to_pandas()
         raw["period"] = raw["period"].map(_to_date)
         raw["area"] = raw["district"].map(area_of)

@@ -38,7 +38,9 @@ class Context:
 def default_method(m: Measure) -> str:
     if m.benchmark != "auto":
         return m.benchmark
-    if m.kind in ("count", "rate_per_population"):
+    if m.kind in ("count", "rate_per_population", "harm"):
+        # Harm: the dispersion factor from the baseline months absorbs the extra variance of
+        # weighted sums (a compound Poisson), as it does over-dispersion in counts.
         return "rolling_12m_vs_baseline_overdispersed"
     if m.kind == "median":
         return "monthly_medians_mann_whitney"
@@ -217,7 +219,7 @@ def _common(
     smly = vals[i - 12] if i >= 12 else None
     prev = vals[i - 1] if i >= 1 else None
     # Charts draw counts' 12-month figures as monthly averages, on the scale of the months.
-    per_month = 12.0 if m.unit == "count" else 1.0
+    per_month = 12.0 if m.unit in ("count", "harm_days") else 1.0
     return {
         **meta, "area_level": level, "area": area, "month": month, "value": value,
         "rolling_12m": current, "baseline": baseline, "baseline_period": baseline_label,

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Kind = Literal["count", "outcome_rate", "proportion", "median", "rate_per_population"]
+Kind = Literal["count", "outcome_rate", "proportion", "median", "rate_per_population", "harm"]
 Polarity = Literal["up_is_good", "down_is_good", "neutral"]
 BenchmarkMethod = Literal[
     "auto",
@@ -114,6 +114,8 @@ class Measure(Frozen):
             problems.append("a proportion needs success (e.g. {field: satisfied})")
         if self.kind != "proportion" and self.success is not None:
             problems.append("success is for proportion measures")
+        if self.kind == "harm" and self.table != "crimes":
+            problems.append("a harm measure weighs crimes: table must be crimes")
         if self.kind == "median" and self.value is None:
             problems.append("a median needs value (response_minutes or answer_seconds)")
         if problems:
@@ -125,7 +127,9 @@ class Measure(Frozen):
         return self.method or "period"
 
     @property
-    def unit(self) -> Literal["count", "pct", "minutes", "seconds", "per_population"]:
+    def unit(self) -> Literal["count", "pct", "minutes", "seconds", "per_population", "harm_days"]:
+        if self.kind == "harm":
+            return "harm_days"
         if self.kind in ("outcome_rate", "proportion"):
             return "pct"
         if self.kind == "median":
@@ -174,6 +178,10 @@ class Settings(Frozen):
     minimum_n: int = Field(
         30, ge=1, description="fewer cases than this: too little data for a verdict"
     )
+    harm_weights: str = Field(
+        "cchi", description="harm measures: 'cchi' or a CSV of offence_code,weight"
+    )
+    include_proactive: bool = Field(False, description="harm: count drug and weapon possession too")
     spc: SpcSettings = SpcSettings()
 
 

@@ -102,7 +102,7 @@ def value(v: Any, unit: str) -> str:
         return "-" if is_missing(v) else f"{float(v):,.0f}"
     if unit == "per_population":
         return "-" if is_missing(v) else f"{float(v):.1f}"
-    return count(v)
+    return count(v)  # counts and harm (days) alike
 
 
 def n(v: Any) -> str:

@@ -45,6 +45,8 @@ def _figure(f: Facts, v: object) -> str:
         return "-" if N.is_missing(v) else f"{float(v):,.0f} seconds"  # type: ignore[arg-type]
     if f.unit == "per_population":
         return N.per_population(v)
+    if f.unit == "harm_days":
+        return "-" if N.is_missing(v) else f"{N.count(v)} days"
     return N.value(v, f.unit)
 
 

@@ -51,10 +51,13 @@ def write_demo_exports(out_dir: Path, *, seed: int = DEFAULT_SEED) -> list[Expor
     rng = np.random.default_rng(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     records = generate_crimes(rng)
+    links, cohort = generate_person_links(rng, records, records.outcome_type)
+    # The managed cohort is an input to `policeperf harm cohort`, not a canonical table.
+    pacsv.write_csv(cohort, out_dir / "demo-cohort.csv")
     tables: dict[str, pa.Table] = {
         "crimes": records.crimes,
         "outcomes": records.outcomes,
-        "person-links": generate_person_links(rng, records, records.outcome_type),
+        "person-links": links,
         "investigations": generate_investigations(
             rng, records.crimes.column("CRIME_REF"), records.recorded
         ),

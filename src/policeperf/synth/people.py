@@ -17,6 +17,10 @@ from policeperf.synth.crimes import CELLS, CrimeRecords
 OFFENDER_POOL = 60_000
 CONCENTRATION = 1.1
 SUSPECT_TYPES = {15, 16, 21}
+COHORT_SIZE = 140
+"""The most prolific offenders, adopted onto the managed cohort between October 2019 and March 2020."""
+COHORT_REDUCTION = 0.85
+"""Share of a cohort member's offending after adoption that does not happen (given to others)."""
 
 
 def pseudonyms(prefix: str, n: int, salt: str) -> np.ndarray:
@@ -42,7 +46,18 @@ def generate_person_links(
     off_rows = np.flatnonzero(records.positive)
     sus_rows = np.flatnonzero(np.isin(outcome_types, list(SUSPECT_TYPES)))
     linked = np.concatenate([off_rows, sus_rows])
-    people = offenders[_zipf_draw(rng, OFFENDER_POOL, len(linked), CONCENTRATION)]
+    drawn = _zipf_draw(rng, OFFENDER_POOL, len(linked), CONCENTRATION)
+    days = np.arange(np.datetime64("2019-10-01"), np.datetime64("2020-04-01"))
+    adopted = rng.choice(days, size=COHORT_SIZE)
+    member = drawn < COHORT_SIZE
+    after = np.zeros(len(drawn), dtype=bool)
+    after[member] = records.recorded[linked][member] >= adopted[drawn[member]]
+    moved = after & (rng.random(len(drawn)) < COHORT_REDUCTION)
+    drawn[moved] = rng.integers(COHORT_SIZE, OFFENDER_POOL, int(moved.sum()))
+    people = offenders[drawn]
+    cohort = pa.table(
+        {"person_id": offenders[:COHORT_SIZE], "adopted": np.datetime_as_string(adopted)}
+    )
     roles = np.concatenate([np.full(len(off_rows), "OFF"), np.full(len(sus_rows), "SUS")])
 
     has_victim = np.array([c.has_victim for c in CELLS])[records.cells]
@@ -67,4 +82,4 @@ def generate_person_links(
     )
     # One person may be linked twice to the same crime by chance; a force export would not.
     keys = ["CRIME_REF", "PERSON_REF", "ROLE"]
-    return table.group_by(keys).aggregate([]).sort_by([(k, "ascending") for k in keys])
+    return table.group_by(keys).aggregate([]).sort_by([(k, "ascending") for k in keys]), cohort
