@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from benchmarks import bench_dashboard, bench_ingest, bench_report, national
+from benchmarks import bench_dashboard, bench_harm, bench_ingest, bench_report, national
 from benchmarks.harness import Result, record
 
 BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "national": national.run_national,
     "report": bench_report.run,
     "dashboard": bench_dashboard.run,
+    "harm": bench_harm.run,
 }
 
 

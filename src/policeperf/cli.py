@@ -348,8 +348,12 @@ def _demo_reports(store: Path, folder: Path) -> None:
             with err.status(f"writing the {name} report for {month}", spinner="dots"):
                 results = run(db, model, reporting, force=force)
                 model = model.model_copy(update={"force": results.attrs.get("force")})
+                cohort = folder.parent / "demo-exports" / "demo-cohort.csv"
+                harm = harm_for_report(
+                    db, model, reporting, str(model.force), cohort if cohort.exists() else None
+                )
                 paths = write_report(results, model, reporting, folder, formats=("html", "pdf", "xlsx", "csv"),
-                                     provenance=provenance_lines(db, results))  # fmt: skip
+                                     provenance=provenance_lines(db, results), harm=harm)  # fmt: skip
             out.print(f"\n[bold]{model.title}[/] ({results.attrs.get('force')}, {month}):")
             for fmt, path in paths.items():
                 out.print(f"  {fmt:5} {path}")
@@ -414,6 +418,32 @@ def evaluate(
         err.print(f"wrote {len(results):,} rows to {out_file}")
 
 
+def harm_for_report(
+    db: Store, model: Any, reporting: Any, force: str, cohort_file: Path | None = None
+) -> Any:
+    """The report's harm section when the framework has a harm measure: the 12 months to the
+    reporting month, by offender, with a managed cohort if one is given."""
+    if not any(m.kind == "harm" for *_, m in model.measures()):
+        return None
+    from policeperf.harm import load_weights
+    from policeperf.harm.cohort import measure_cohort, read_people
+    from policeperf.harm.rank import Window, rank
+    from policeperf.report.harm import harm_section
+    from policeperf.store.database import ibis_backend
+
+    backend = ibis_backend(db)
+    settings = model.settings
+    weights = load_weights(
+        settings.harm_weights, force, include_proactive=settings.include_proactive
+    )
+    ranking = rank(backend, force, Window.months_to(reporting, 12), weights, "offender")
+    cohort = None
+    if cohort_file is not None:
+        end = db.scalar("SELECT max(recorded_date) FROM crimes WHERE force = ?", [force])
+        cohort = measure_cohort(backend, force, weights, read_people(cohort_file), 12, end)
+    return harm_section(ranking, cohort)
+
+
 def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
     """Where the figures come from: store, batches, months, quarantine, as-at time."""
     state = store_status(db)
@@ -470,6 +500,12 @@ def report(
             min=2,
         ),
     ] = None,
+    cohort: Annotated[
+        Path | None,
+        typer.Option(
+            "--cohort", help="Managed cohort CSV (person_id, adopted) for the harm section."
+        ),
+    ] = None,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance."""
@@ -493,10 +529,15 @@ def report(
         with err.status("evaluating", spinner="dots"):
             results = run(db, model, reporting, force=force)
         provenance = provenance_lines(db, results)
-    model = model.model_copy(update={"force": results.attrs.get("force")})
+        model = model.model_copy(update={"force": results.attrs.get("force")})
+        harm = (
+            None
+            if suppress_below
+            else harm_for_report(db, model, reporting, str(model.force), cohort)
+        )
     with err.status("writing the report", spinner="dots"):
         paths = write_report(results, model, reporting, out_dir, formats=wanted, provenance=provenance,
-                             suppress_below=suppress_below)  # fmt: skip
+                             suppress_below=suppress_below, harm=harm)  # fmt: skip
     for fmt, path in paths.items():
         out.print(f"{fmt:5} {path}")
 

@@ -23,7 +23,9 @@ def free_port() -> int:
 class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -16,16 +16,25 @@ from tests.conftest import CHROMIUM_ARGS
 from tests.web.conftest import Server
 
 
-def test_overview_pickers_measure_page_and_csv_download(dashboard: Server, chromium: str, test_output: Path, demo_store_path: Path) -> None:
+def test_overview_pickers_measure_page_and_csv_download(
+    dashboard: Server, chromium: str, test_output: Path, demo_store_path: Path
+) -> None:
     with Store(demo_store_path, read_only=True) as db:
         truth = evaluate(db, "pcp", "2021-03")
-    truth = truth[(truth["month"] == date(2021, 3, 1)) & (truth["measure_id"] == "dwelling_burglary_crime")].set_index("area")
+    truth = truth[
+        (truth["month"] == date(2021, 3, 1)) & (truth["measure_id"] == "dwelling_burglary_crime")
+    ].set_index("area")
     outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 1000}
+        )
         page = context.new_page()
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(dashboard.url) else None)
+        page.on(
+            "request",
+            lambda r: outside.append(r.url) if not r.url.startswith(dashboard.url) else None,
+        )
         page.goto(dashboard.url + "/")
         expect(page.locator("h1")).to_contain_text("12 months to March 2022")
         page.screenshot(path=str(test_output / "dashboard-overview.png"))

@@ -40,20 +40,37 @@ def guarded(demo_store_path: Path) -> TestClient:
     return TestClient(create_app(Settings(store=demo_store_path, host="0.0.0.0", token=TOKEN)))
 
 
-@pytest.mark.parametrize("path", ["/", "/measures/all_crime", "/api/results", "/api/openapi.json", "/download/results.csv", "/static/app.css"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/measures/all_crime",
+        "/api/results",
+        "/api/openapi.json",
+        "/download/results.csv",
+        "/static/app.css",
+    ],
+)
 def test_every_request_without_the_token_gets_401(guarded: TestClient, path: str) -> None:
     assert guarded.get(path).status_code == 401
-    assert guarded.get(path, headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 401
+    assert (
+        guarded.get(path, headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code
+        == 401
+    )
 
 
 def test_the_token_is_accepted_as_header_query_or_cookie(guarded: TestClient) -> None:
-    assert guarded.get("/api/months", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert (
+        guarded.get("/api/months", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    )
     guarded.cookies.clear()
     first = guarded.get(f"/api/months?token={TOKEN}")
     assert first.status_code == 200 and "policeperf_token" in first.cookies
     assert guarded.get("/api/measures").status_code == 200  # the browser's cookie now carries it
     guarded.cookies.clear()
-    assert guarded.get("/api/months").json() == {"error": {"status": 401, "message": "a valid token is required"}}
+    assert guarded.get("/api/months").json() == {
+        "error": {"status": 401, "message": "a valid token is required"}
+    }
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +87,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     (folder / "f.yaml").write_text(FRAMEWORK)
     with Store(folder / "s.duckdb") as db:
         ingest_table(db, [folder / "c.csv"], mapping_path=folder / "m.yaml")
-    return TestClient(create_app(Settings(store=folder / "s.duckdb", framework=str(folder / "f.yaml"))))
+    return TestClient(
+        create_app(Settings(store=folder / "s.duckdb", framework=str(folder / "f.yaml")))
+    )
 
 
 def test_an_xss_payload_in_a_district_name_is_rendered_inert(hostile: TestClient) -> None:
@@ -84,7 +103,7 @@ def test_an_xss_payload_in_a_district_name_is_rendered_inert(hostile: TestClient
 
 def test_downloads_are_safe_from_formula_injection(hostile: TestClient) -> None:
     text = hostile.get("/download/results.csv").text
-    assert "'=HYPERLINK" in text and '\n=HYPERLINK' not in text and ',=HYPERLINK' not in text
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
 
 
 @pytest.mark.parametrize(

@@ -63,18 +63,24 @@ class Ranking:
     """The smallest % of people who account for half of the (known) harm."""
 
 
-def crimes_in(backend: Any, force: str, window: Window, weights: HarmWeights) -> ibis.Table:
+def crimes_in(backend: Any, force: str | None, window: Window, weights: HarmWeights) -> ibis.Table:
+    """Crimes of the force (every force for None) recorded in the window, with their harm."""
     crimes = backend.table("crimes")
+    if force is not None:
+        crimes = crimes.filter(crimes.force == force)
     crimes = crimes.filter(
-        (crimes.force == force)
-        & (crimes.recorded_date >= window.start)
-        & (crimes.recorded_date <= window.end)
+        (crimes.recorded_date >= window.start) & (crimes.recorded_date <= window.end)
     )
     return with_harm(crimes, weights).filter(lambda t: t.harm_weight.notnull())
 
 
 def rank_expr(
-    backend: Any, force: str, window: Window, weights: HarmWeights, by: By, place: str = "lsoa_code"
+    backend: Any,
+    force: str | None,
+    window: Window,
+    weights: HarmWeights,
+    by: By,
+    place: str = "lsoa_code",
 ) -> tuple[ibis.Table, ibis.Table]:
     """(per key: harm and crimes, and the total harm), built in the backend."""
     crimes = crimes_in(backend, force, window, weights)
@@ -123,7 +129,7 @@ def power_few(harm_sorted: pd.Series) -> float | None:
 
 def rank(
     backend: Any,
-    force: str,
+    force: str | None,
     window: Window,
     weights: HarmWeights,
     by: By,

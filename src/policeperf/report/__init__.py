@@ -32,6 +32,7 @@ def write_report(
     suppress_below: int | None = None,
     today: date | None = None,
     stem: str | None = None,
+    harm: object | None = None,
 ) -> dict[str, Path]:
     """Write the report in each format to `out_dir`; returns the path of each."""
     wanted = list(dict.fromkeys(formats))
@@ -42,6 +43,8 @@ def write_report(
     shown.attrs.update(results.attrs)
     report = build_report(shown, framework, month, provenance=provenance, today=today,
                           suppressed_below=suppress_below, charts="html" in wanted or "pdf" in wanted)  # fmt: skip
+    # Rankings of people are never part of a public version.
+    report.harm = None if suppress_below else harm
     name = stem or f"{framework.name}-{month:%Y-%m}" + ("-public" if suppress_below else "")
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}

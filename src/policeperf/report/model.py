@@ -86,6 +86,8 @@ class Report:
     sources: list[tuple[str, str]]
     suppressed_below: int | None = None
     confidence: str = "95%"
+    harm: Any = None
+    """A HarmSection (report/harm.py) when the harm section is wanted."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -369,6 +369,38 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
             rows=rows,
         )
 
+    @app.get("/harm", response_class=HTMLResponse, include_in_schema=False)
+    async def harm(
+        request: Request, month: str | None = Query(None, pattern=MONTH_PATTERN)
+    ) -> Response:
+        return await cached_page(("harm", month), render_harm, month)
+
+    def render_harm(month: str | None) -> HTMLResponse:
+        chosen = month_of(month)
+
+        def context() -> dict[str, Any]:
+            from policeperf.harm import load_weights
+            from policeperf.harm.rank import Window, rank
+            from policeperf.report.harm import harm_section
+            from policeperf.store import Store as _Store
+            from policeperf.store.database import ibis_backend
+
+            framework = results.framework
+            weights = load_weights(framework.settings.harm_weights, results.force,
+                                   include_proactive=framework.settings.include_proactive)  # fmt: skip
+            with _Store(settings.store, read_only=True) as db:
+                ranking = rank(
+                    ibis_backend(db),
+                    results.force,
+                    Window.months_to(chosen, 12),
+                    weights,
+                    "offender",
+                )
+            return {"framework": framework, "force": results.force, "month": chosen, "months": results.months(),
+                    "area": "all", "areas": [("force", "all")], "section": harm_section(ranking)}  # fmt: skip
+
+        return page("harm.html", context)
+
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}

@@ -1,0 +1,107 @@
+"""The harm section of the report and dashboard: the top offenders (pseudonymous ids), the
+concentration curve and, when given, a managed cohort's before/after results. Figures come from
+the ranking and cohort the harm package computed; nothing is recomputed here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+from policeperf.harm.cohort import CohortResult
+from policeperf.harm.rank import Ranking
+from policeperf.narrative import numbers as N
+
+TOP_ROWS = 10
+
+
+@dataclass(frozen=True)
+class HarmSection:
+    title: str
+    window: str
+    weights: str
+    top: list[tuple[str, str, str, str, str]]
+    """(rank, pseudonymous id, harm days, crimes, share)"""
+    sentences: list[str]
+    chart_svg: str
+    cohort: list[str]
+
+
+def concentration_chart(ranking: Ranking) -> str:
+    """Cumulative share of harm against share of people, with the line of equal shares."""
+    table = ranking.table
+    n = len(table)
+    if not n:
+        return ""
+    step = max(1, n // 400)
+    points = pd.DataFrame({
+        "people_pct": [0.0, *[100 * (i + 1) / n for i in range(0, n, step)], 100.0],
+        "harm_pct": [0.0, *[float(table["cumulative_pct"].iloc[i]) for i in range(0, n, step)], 100.0],
+    })  # fmt: skip
+    curve = (
+        alt.Chart(points)
+        .mark_line(color="#1f5aa6")
+        .encode(
+            x=alt.X("people_pct:Q", title=f"% of {ranking.by}s (most harmful first)"),
+            y=alt.Y("harm_pct:Q", title="% of harm"),
+        )
+    )
+    equal = (
+        alt.Chart(pd.DataFrame({"people_pct": [0, 100], "harm_pct": [0, 100]}))
+        .mark_line(color="#8c8c8c", strokeDash=[4, 4])
+        .encode(x="people_pct:Q", y="harm_pct:Q")
+    )
+    chart = alt.layer(curve, equal).properties(
+        width=420,
+        height=240,
+        title=alt.TitleParams("Concentration of harm", anchor="start", fontSize=12),
+    )
+    svg = vl_convert.vegalite_to_svg(json.dumps(chart.to_dict(validate=False)))
+    return svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
+
+
+def harm_section(ranking: Ranking, cohort: CohortResult | None = None) -> HarmSection:
+    top = [
+        (str(r.rank), str(r.key), f"{r.harm:,.1f}", N.count(r.crimes), f"{r.share_pct:.2f}%")
+        for r in ranking.table.head(TOP_ROWS).itertuples()
+    ]
+    sentences = [
+        f"The top {c['share_of_people_pct']:g}% of {ranking.by}s ({N.count(c['people'])}) account for {c['harm_pct']:.1f}% of the harm."
+        for c in ranking.concentration
+    ]
+    if ranking.power_few_pct is not None:
+        sentences.append(
+            f"Half of the harm is caused by {ranking.power_few_pct:.1f}% of {ranking.by}s (the power few)."
+        )
+    if ranking.total_harm:
+        sentences.append(
+            f"{100 * ranking.unknown_harm / ranking.total_harm:.1f}% of the harm is from crimes with no identified {ranking.by}."
+        )
+    lines: list[str] = []
+    if cohort is not None:
+        t = cohort.totals
+        lines.append(
+            f"Managed cohort of {N.count(t['people'])}: harm {N.count(t['before_harm'])} days in the {cohort.months} months before "
+            f"adoption and {N.count(t['after_harm'])} days in the {cohort.months} months after ({t['harm_change_pct']:+.1f}%); "
+            f"offences {N.count(t['before_offences'])} and {N.count(t['after_offences'])}."
+        )
+        if cohort.comparison:
+            c: dict[str, Any] = cohort.comparison
+            lines.append(
+                f"Comparison group of {N.count(c['people'])} people ranked just below the cohort: harm "
+                f"{N.count(c['before_harm'])} and {N.count(c['after_harm'])} days ({c['harm_change_pct']:+.1f}%)."
+            )
+        lines.append(cohort.note)
+    return HarmSection(
+        title=f"Crime harm by {ranking.by}",
+        window=ranking.window.label,
+        weights=ranking.weights,
+        top=top,
+        sentences=sentences,
+        chart_svg=concentration_chart(ranking),
+        cohort=lines,
+    )
