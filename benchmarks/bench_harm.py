@@ -72,5 +72,5 @@ def run(repeat: int = 3) -> Result:
             "people ranked": len(ranking.table),
             "ranking incl. concentration (best s)": round(min(engine_runs), 2),
             "plain SQL (best s)": round(min(plain_runs), 2),
-        },  # fmt: skip
+        },
     )

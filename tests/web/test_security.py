@@ -18,7 +18,7 @@ TOKEN = "s3cret-token-of-24-chars"
 
 
 def test_binding_beyond_loopback_without_a_token_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(PolicePerfError, match="refusing to listen on 0.0.0.0 without --token"):
+    with pytest.raises(PolicePerfError, match=r"refusing to listen on 0\.0\.0\.0 without --token"):
         check_bind(Settings(store=tmp_path / "s.duckdb", host="0.0.0.0"))
     check_bind(Settings(store=tmp_path / "s.duckdb"))  # loopback: fine
     with pytest.raises(PolicePerfError, match="at least 16"):
