@@ -56,7 +56,7 @@ def test_parquet_and_json_outputs(tmp_path: Path, demo_store_path: Path) -> None
                       "--format", "parquet", "--out", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     frame = pd.read_parquet(out)
-    assert len(frame) == 31 * 9
+    assert len(frame) == 32 * 9
     done = policeperf(
         "evaluate",
         "--framework",

@@ -39,7 +39,7 @@ def test_shipped_frameworks_load() -> None:
     pcp = load_framework("pcp")
     assert [p.name for p in pcp.pillars] == ["Victims", "Offenders", "Communities"]
     ids = [m.id for *_, m in pcp.measures()]
-    assert len(ids) == len(set(ids)) == 31
+    assert len(ids) == len(set(ids)) == 32
     uk = load_framework("police-uk")
     assert {"all_crime", "burglary", "vehicle_crime", "criminal_damage_and_arson", "asb"} <= {
         m.id for *_, m in uk.measures()

@@ -66,7 +66,7 @@ def test_html_renders_offline_in_chromium_with_no_request_leaving_the_page(
     shot = test_output / "report-pcp-2021-03.png"
     page = open_offline(report_files["html"], chromium, shot)
     assert page["requests"] == [report_files["html"].as_uri()]
-    assert page["svgs"] == page["drawn"] == 31
+    assert page["svgs"] == page["drawn"] == 32
     assert page["scripts"] == 0
     assert page["scorecards"] == 6  # summary and pillar section for each of three pillars
     assert "Dwelling burglary fell by 39.7%" in str(page["text"])
