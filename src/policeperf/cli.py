@@ -359,6 +359,16 @@ def _demo_reports(store: Path, folder: Path) -> None:
                 out.print(f"  {fmt:5} {path}")
 
 
+def month_option(text: str, hint: str = "--month") -> Any:
+    """A YYYY-MM option as the first day of that month; bad usage (exit 2) otherwise."""
+    from policeperf.engine.calendar import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
 FrameworkOption = Annotated[
     str, typer.Option("--framework", help="A shipped framework (pcp, police-uk) or a YAML file.")
 ]
@@ -392,17 +402,13 @@ def evaluate(
     """The results table: every measure x area for the reporting month, with rolling 12 months,
     baseline, changes, verdict and method."""
     from policeperf.engine import evaluate as run
-    from policeperf.engine.calendar import parse_month
     from policeperf.engine.export import write_results
 
     if fmt not in ("csv", "parquet", "json"):
         raise typer.BadParameter(
             f"got {fmt!r}; expected csv, parquet or json", param_hint="--format"
         )
-    try:
-        reporting = parse_month(month)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--month") from None
+    reporting = month_option(month)
     with Store(resolve_store_path(store), read_only=True) as db:
         results = run(db, framework, reporting, force=force)
     if not all_months:
@@ -510,7 +516,6 @@ def report(
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance."""
     from policeperf.engine import evaluate as run
-    from policeperf.engine.calendar import parse_month
     from policeperf.framework import load_framework
     from policeperf.report import FORMATS, write_report
 
@@ -520,10 +525,7 @@ def report(
         raise typer.BadParameter(
             f"got {formats!r}; expected some of {', '.join(FORMATS)}", param_hint="--format"
         )
-    try:
-        reporting = parse_month(month)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--month") from None
+    reporting = month_option(month)
     model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
@@ -653,9 +655,9 @@ def harm_top(
     as_json: JsonOption = False,
 ) -> None:
     """Harm per offender, victim or place over a window, ranked, with its concentration."""
-    from policeperf.engine.calendar import parse_month
     from policeperf.harm import load_weights
     from policeperf.harm.rank import Window, rank
+    from policeperf.narrative.harm import concentration_sentences
     from policeperf.store.database import ibis_backend
 
     if by not in ("offender", "victim", "place"):
@@ -669,7 +671,7 @@ def harm_top(
     months = _window_months(window)
     with Store(resolve_store_path(store), read_only=True) as db:
         chosen, end = _force_and_end(db, force)
-        last = parse_month(month) if month else end
+        last = month_option(month) if month else end
         ranking = rank(ibis_backend(db), chosen, Window.months_to(last, months), load_weights(weights, chosen, include_proactive=include_proactive),
                        by, place=place, salt=salt)  # type: ignore[arg-type]  # fmt: skip
     if as_json:
@@ -695,17 +697,8 @@ def harm_top(
             f"{r.cumulative_pct:.1f}%",
         )
     out.print(table)
-    for c in ranking.concentration:
-        out.print(f"The top {c['share_of_people_pct']:g}% ({c['people']:,}) cause {c['harm_pct']:.1f}% of the harm"
-                  + (f" ({c['tied_at_boundary']} tied at the boundary)" if c["tied_at_boundary"] > 1 else ""))  # fmt: skip
-    if ranking.power_few_pct is not None:
-        out.print(
-            f"The power few: {ranking.power_few_pct:.1f}% of {by}s account for half the harm."
-        )
-    if ranking.unknown_harm:
-        out.print(
-            f"Harm of crimes with no linked {by}: {ranking.unknown_harm:,.0f} days ({100 * ranking.unknown_harm / ranking.total_harm:.1f}%)."
-        )
+    for sentence in concentration_sentences(ranking):
+        out.print(sentence)
 
 
 @harm_app.command("cohort")

@@ -15,6 +15,7 @@ import vl_convert
 from policeperf.harm.cohort import CohortResult
 from policeperf.harm.rank import Ranking
 from policeperf.narrative import numbers as N
+from policeperf.narrative.harm import concentration_sentences
 
 TOP_ROWS = 10
 
@@ -69,18 +70,7 @@ def harm_section(ranking: Ranking, cohort: CohortResult | None = None) -> HarmSe
         (str(r.rank), str(r.key), f"{r.harm:,.1f}", N.count(r.crimes), f"{r.share_pct:.2f}%")
         for r in ranking.table.head(TOP_ROWS).itertuples()
     ]
-    sentences = [
-        f"The top {c['share_of_people_pct']:g}% of {ranking.by}s ({N.count(c['people'])}) account for {c['harm_pct']:.1f}% of the harm."
-        for c in ranking.concentration
-    ]
-    if ranking.power_few_pct is not None:
-        sentences.append(
-            f"Half of the harm is caused by {ranking.power_few_pct:.1f}% of {ranking.by}s (the power few)."
-        )
-    if ranking.total_harm:
-        sentences.append(
-            f"{100 * ranking.unknown_harm / ranking.total_harm:.1f}% of the harm is from crimes with no identified {ranking.by}."
-        )
+    sentences = concentration_sentences(ranking)
     lines: list[str] = []
     if cohort is not None:
         t = cohort.totals
