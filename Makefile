@@ -26,6 +26,7 @@ demo: $(STAMP)
 
 test: $(TSTAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(TSTAMP)

@@ -12,8 +12,8 @@ import pandas as pd
 
 from benchmarks.harness import Result
 from benchmarks.national import STORE, generate
-from policeperf.harm import load_weights
 from policeperf.harm.rank import Window, rank
+from policeperf.reference.harm_weights import load_weights
 from policeperf.store import Store
 from policeperf.store.database import ibis_backend
 

@@ -431,9 +431,9 @@ def harm_for_report(
     reporting month, by offender, with a managed cohort if one is given."""
     if not any(m.kind == "harm" for *_, m in model.measures()):
         return None
-    from policeperf.harm import load_weights
     from policeperf.harm.cohort import measure_cohort, read_people
     from policeperf.harm.rank import Window, rank
+    from policeperf.reference.harm_weights import load_weights
     from policeperf.report.harm import harm_section
     from policeperf.store.database import ibis_backend
 
@@ -655,9 +655,9 @@ def harm_top(
     as_json: JsonOption = False,
 ) -> None:
     """Harm per offender, victim or place over a window, ranked, with its concentration."""
-    from policeperf.harm import load_weights
     from policeperf.harm.rank import Window, rank
     from policeperf.narrative.harm import concentration_sentences
+    from policeperf.reference.harm_weights import load_weights
     from policeperf.store.database import ibis_backend
 
     if by not in ("offender", "victim", "place"):
@@ -724,8 +724,8 @@ def harm_cohort(
     import csv as csv_module
     from datetime import date as date_type
 
-    from policeperf.harm import load_weights
     from policeperf.harm.cohort import measure_cohort, read_people
+    from policeperf.reference.harm_weights import load_weights
     from policeperf.store.database import ibis_backend
 
     if adopted is not None:

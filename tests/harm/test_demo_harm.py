@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from policeperf import evaluate
-from policeperf.harm import load_weights
 from policeperf.harm.rank import Window, rank
+from policeperf.reference.harm_weights import load_weights
 from policeperf.store import Store
 from policeperf.store.database import ibis_backend
 from tests.conftest import ROOT

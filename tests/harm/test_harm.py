@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from policeperf.errors import PolicePerfError
-from policeperf.harm import load_weights
 from policeperf.harm.cohort import measure_cohort
 from policeperf.harm.rank import Window, concentration, power_few, rank
 from policeperf.harm.reoffending import (
@@ -21,6 +20,7 @@ from policeperf.harm.reoffending import (
     waiting_end,
 )
 from policeperf.ingest.run import ingest_table
+from policeperf.reference.harm_weights import load_weights
 from policeperf.store import Store
 from policeperf.store.database import ibis_backend
 

@@ -18,8 +18,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from policeperf.framework.models import Filters, Measure
-from policeperf.harm.weights import HarmWeights
 from policeperf.reference import OutcomeSet
+from policeperf.reference.harm_weights import HarmWeights
 
 MONTH_COLUMN = {
     "crimes": "recorded_date",

@@ -25,8 +25,8 @@ from policeperf.engine.aggregate import (
     with_harm,
 )
 from policeperf.framework.models import Framework, Measure
-from policeperf.harm.weights import load_weights
 from policeperf.reference import outcome_sets
+from policeperf.reference.harm_weights import load_weights
 
 LEVELS = ("force", "area", "district")
 FORCE_AREA = "all"

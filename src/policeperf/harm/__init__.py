@@ -1,5 +1,8 @@
-"""Crime Harm Index: weights, harm per person and place, concentration, cohorts, reoffending."""
+"""Crime Harm Index: harm per person and place, concentration, cohorts, reoffending.
 
-from policeperf.harm.weights import HarmWeights, load_weights
+The weights themselves are reference data (`policeperf.reference.harm_weights`).
+"""
+
+from policeperf.reference.harm_weights import HarmWeights, load_weights
 
 __all__ = ["HarmWeights", "load_weights"]

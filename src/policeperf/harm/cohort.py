@@ -20,7 +20,7 @@ import pandas as pd
 from policeperf.engine.calendar import add_months
 from policeperf.errors import PolicePerfError
 from policeperf.harm.rank import Window, crimes_in
-from policeperf.harm.weights import HarmWeights
+from policeperf.reference.harm_weights import HarmWeights
 
 REGRESSION_NOTE = (
     "A before/after comparison cannot show what would have happened without adoption: people "

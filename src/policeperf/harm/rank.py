@@ -21,7 +21,7 @@ import pandas as pd
 
 from policeperf.engine.aggregate import with_harm
 from policeperf.engine.calendar import add_months
-from policeperf.harm.weights import HarmWeights
+from policeperf.reference.harm_weights import HarmWeights
 
 By = Literal["offender", "victim", "place"]
 SHARES = (0.01, 0.05, 0.10, 0.20)

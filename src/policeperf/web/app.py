@@ -379,8 +379,8 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         chosen = month_of(month)
 
         def context() -> dict[str, Any]:
-            from policeperf.harm import load_weights
             from policeperf.harm.rank import Window, rank
+            from policeperf.reference.harm_weights import load_weights
             from policeperf.report.harm import harm_section
             from policeperf.store import Store as _Store
             from policeperf.store.database import ibis_backend

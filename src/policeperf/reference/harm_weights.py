@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policeperf.errors import ReferenceDataError
-from policeperf.reference import catalogue, load_table
+from policeperf.reference.loaders import catalogue, load_table
 
 PROACTIVE_CATEGORIES = ("Drugs", "Possession of weapons")
 """Categories excluded unless asked for (METHODS.md §1.8: proactively detected offences)."""
