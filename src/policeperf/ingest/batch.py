@@ -94,13 +94,14 @@ def run_batch(
             result.accepted_by_table[route.table.name] = summary.accepted
             result.rows_accepted += summary.accepted
             checks.update(summary.checks)
-            con.execute(
-                f"""INSERT INTO quarantine
-                SELECT {batch_id}, {sql_str(route.table.name)}, {sql_str(file.name)}, t.__line,
-                       t.__field, t.__check, t.__reason, {raw_text(route)}
-                FROM {typed} t JOIN {staged.table} s USING (__line)
-                WHERE t.__reason IS NOT NULL ORDER BY t.__line"""
-            )
+            if summary.checks:
+                con.execute(
+                    f"""INSERT INTO quarantine
+                    SELECT {batch_id}, {sql_str(route.table.name)}, {sql_str(file.name)}, t.__line,
+                           t.__field, t.__check, t.__reason, {raw_text(route)}
+                    FROM {typed} t JOIN {staged.table} s USING (__line)
+                    WHERE t.__reason IS NOT NULL ORDER BY t.__line"""
+                )
             months.extend(m for m in (summary.first_month, summary.last_month) if m is not None)
             forces.update(summary.forces)
             con.execute(f"DROP TABLE {typed}")
