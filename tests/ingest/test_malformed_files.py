@@ -180,3 +180,23 @@ def test_one_bad_file_stops_the_command_before_anything_is_written(tmp_path: Pat
         with pytest.raises(InputFileError):
             ingest_police_uk(db, [good, bad])
         assert db.scalar("SELECT count(*) FROM crimes") == 0
+
+
+def test_a_duplicate_in_a_later_file_of_the_same_command_names_the_first_file(
+    tmp_path: Path,
+) -> None:
+    first = write(tmp_path / "2024-01-cambridgeshire-street.csv", [good_line(1), good_line(2)])
+    second = write(tmp_path / "2024-02-cambridgeshire-street.csv", [good_line(3), good_line(1)])
+    with Store(tmp_path / "s.duckdb") as db:
+        report = ingest_police_uk(db, [first, second])
+        assert [(b.rows_in, b.rows_accepted, b.rows_quarantined) for b in report.batches] == [
+            (2, 2, 0),
+            (2, 1, 1),
+        ]
+        (reason,) = db.fetchall("SELECT reason FROM quarantine")[0]
+        batches = db.fetchall("SELECT batch_id, file FROM ingest_batches ORDER BY 1")
+    assert (
+        reason
+        == f"Crime ID: duplicate 'c000001'; first seen in batch {batches[0][0]} ({first} line 2)"
+    )
+    assert [Path(f).name for _, f in batches] == [first.name, second.name]

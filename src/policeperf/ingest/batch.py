@@ -1,12 +1,14 @@
-"""One file, one batch, one transaction: every row accepted or quarantined with a reason.
+"""Files of one kind, one transaction: every row accepted or quarantined with a reason.
 
-`rows_in = rows_accepted + rows_quarantined` is checked before commit and stored (the
-`ingest_batches` table also enforces it). Re-ingesting content already ingested is a no-op.
+Each file is a batch with its own row in `ingest_batches`, where `rows_in = rows_accepted +
+rows_quarantined` is checked before commit (and enforced by the table). The files of one kind in
+one command are staged by one scan and committed together, so a process killed part-way leaves
+the store as it was before the command's files of that kind. Content already ingested is
+skipped, file by file.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_
 from policeperf.store import Store
 
 Clock = Callable[[], datetime]
+StageFiles = Callable[[duckdb.DuckDBPyConnection, Sequence[InputFile]], Staged]
 
 
 def utc_now() -> datetime:
@@ -59,83 +62,115 @@ def already_ingested(store: Store, sha256: str, source: str, kind: str) -> int |
     return None if found is None else int(found)
 
 
-def run_batch(
+def run_batches(
     store: Store,
-    file: InputFile,
+    files: Sequence[InputFile],
     *,
     source: str,
     kind: str,
-    stage: Callable[[duckdb.DuckDBPyConnection], Staged],
+    stage: StageFiles,
     routes: Sequence[Route],
     clock: Clock = utc_now,
-) -> BatchResult:
-    """Stage `file`, route its rows into canonical tables and record the batch, atomically."""
-    previous = already_ingested(store, file.sha256, source, kind)
-    if previous is not None:
-        return BatchResult(file.name, source, kind, previous, skipped=True)
-    started = clock()
-    with store.transaction() as con:
-        batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
-        staged = stage(con)
-        result = BatchResult(file.name, source, kind, batch_id, rows_in=staged.rows_in)
-        checks: Counter[str] = Counter()
-        _quarantine_rejected(con, batch_id, kind, file.name, staged)
-        checks.update(r.check_name for r in staged.rejected)
-        routed = 0
-        months: list[object] = []
-        forces: set[str] = set()
-        for i, route in enumerate(routes):
-            typed = f"{staged.table}_r{i}"
-            build_typed(con, staged.table, route, typed)
-            _mark_duplicates(con, typed, route)
-            _insert_accepted(con, typed, route, batch_id)
-            summary = _summarise(con, typed, route)
-            routed += summary.rows
-            result.accepted_by_table[route.table.name] = summary.accepted
-            result.rows_accepted += summary.accepted
-            checks.update(summary.checks)
-            if summary.checks:
-                con.execute(
-                    f"""INSERT INTO quarantine
-                    SELECT {batch_id}, {sql_str(route.table.name)}, {sql_str(file.name)}, t.__line,
-                           t.__field, t.__check, t.__reason, {raw_text(route)}
-                    FROM {typed} t JOIN {staged.table} s USING (__line)
-                    WHERE t.__reason IS NOT NULL ORDER BY t.__line"""
+) -> list[BatchResult]:
+    """Stage `files` (all of one kind, read by the same routes), route their rows into canonical
+    tables and record one batch per file, in one transaction."""
+    results: dict[str, BatchResult] = {}
+    todo: list[InputFile] = []
+    seen: set[str] = set()
+    for file in files:
+        previous = already_ingested(store, file.sha256, source, kind)
+        if previous is not None or file.sha256 in seen:
+            results[file.name] = BatchResult(file.name, source, kind, previous, skipped=True)
+        else:
+            seen.add(file.sha256)
+            todo.append(file)
+    if todo:
+        started = clock()
+        with store.transaction() as con:
+            first_id = int(
+                store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches")
+            )
+            ids = {f.name: first_id + i for i, f in enumerate(todo)}
+            order = {f.name: i for i, f in enumerate(todo)}
+            staged = stage(con, todo)
+            for f in todo:
+                results[f.name] = BatchResult(
+                    f.name, source, kind, ids[f.name], rows_in=staged.rows_in(f.name)
                 )
-            months.extend(m for m in (summary.first_month, summary.last_month) if m is not None)
-            forces.update(summary.forces)
-            con.execute(f"DROP TABLE {typed}")
-        staged.drop(con)
-        if routed != staged.rows:
-            raise AccountingError(
-                f"{file.name}: routes took {routed} of {staged.rows} parsed rows; a route is missing"
-            )
-        result.quarantined_by_check = dict(checks)
-        result.rows_quarantined = sum(checks.values())
-        if result.rows_in != result.rows_accepted + result.rows_quarantined:
-            raise AccountingError(
-                f"{file.name}: rows_in {result.rows_in} != accepted {result.rows_accepted} + "
-                f"quarantined {result.rows_quarantined}"
-            )
-        con.execute(
-            "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                batch_id, source, kind, ",".join(r.table.name for r in routes), file.name,
-                file.sha256, started, clock(), result.rows_in, result.rows_accepted,
-                result.rows_quarantined, ",".join(sorted(forces)) or None,
-                min(months) if months else None, max(months) if months else None,
-            ],
-        )  # fmt: skip
-    return result
+            con.register("__batch_files", pa.table({"__file": list(ids), "__batch": list(ids.values()),
+                                                    "__order": [order[n] for n in ids]}))  # fmt: skip
+            _quarantine_rejected(con, ids, staged)
+            for r in staged.rejected:
+                counts = results[r.file].quarantined_by_check
+                counts[r.check_name] = counts.get(r.check_name, 0) + 1
+            routed: dict[str, int] = {}
+            spans: dict[str, list[_FileSummary]] = {f.name: [] for f in todo}
+            for i, route in enumerate(routes):
+                typed = f"{staged.table}_r{i}"
+                build_typed(con, staged.table, route, typed)
+                _mark_duplicates(con, typed, route)
+                _insert_accepted(con, typed, route)
+                summaries = _summarise(con, typed, route)
+                for s in summaries:
+                    result = results[s.file]
+                    routed[s.file] = routed.get(s.file, 0) + s.rows
+                    result.accepted_by_table[route.table.name] = s.accepted
+                    result.rows_accepted += s.accepted
+                    for check, count in s.checks.items():
+                        result.quarantined_by_check[check] = (
+                            result.quarantined_by_check.get(check, 0) + count
+                        )
+                    spans[s.file].append(s)
+                if any(s.checks for s in summaries):
+                    con.execute(
+                        f"""INSERT INTO quarantine
+                        SELECT b.__batch, {sql_str(route.table.name)}, t.__file, t.__line,
+                               t.__field, t.__check, t.__reason, {raw_text(route)}
+                        FROM {typed} t JOIN {staged.table} s USING (__file, __line)
+                        JOIN __batch_files b USING (__file)
+                        WHERE t.__reason IS NOT NULL ORDER BY b.__order, t.__line"""
+                    )
+                con.execute(f"DROP TABLE {typed}")
+            staged.drop(con)
+            con.unregister("__batch_files")
+            finished = clock()
+            for f in todo:
+                result = results[f.name]
+                if routed.get(f.name, 0) != staged.rows.get(f.name, 0):
+                    raise AccountingError(
+                        f"{f.name}: routes took {routed.get(f.name, 0)} of {staged.rows.get(f.name, 0)} parsed rows; a route is missing"
+                    )
+                result.rows_quarantined = sum(result.quarantined_by_check.values())
+                if result.rows_in != result.rows_accepted + result.rows_quarantined:
+                    raise AccountingError(
+                        f"{f.name}: rows_in {result.rows_in} != accepted {result.rows_accepted} + "
+                        f"quarantined {result.rows_quarantined}"
+                    )
+                months = [
+                    m for s in spans[f.name] for m in (s.first_month, s.last_month) if m is not None
+                ]
+                forces = sorted({x for s in spans[f.name] for x in s.forces})
+                con.execute(
+                    "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        ids[f.name], source, kind, ",".join(r.table.name for r in routes), f.name,
+                        f.sha256, started, finished, result.rows_in, result.rows_accepted,
+                        result.rows_quarantined, ",".join(forces) or None,
+                        min(months) if months else None, max(months) if months else None,
+                    ],
+                )  # fmt: skip
+    return [results[f.name] for f in files]
 
 
 def _quarantine_rejected(
-    con: duckdb.DuckDBPyConnection, batch_id: int, kind: str, name: str, staged: Staged
+    con: duckdb.DuckDBPyConnection, ids: dict[str, int], staged: Staged
 ) -> None:
     if not staged.rejected:
         return
     rows = pa.table(
         {
+            "batch_id": [ids[r.file] for r in staged.rejected],
+            "file": [r.file for r in staged.rejected],
             "line": [r.line for r in staged.rejected],
             "field": [r.field for r in staged.rejected],
             "check_name": [r.check_name for r in staged.rejected],
@@ -145,8 +180,7 @@ def _quarantine_rejected(
     )
     con.register("__rejected", rows)
     con.execute(
-        f"INSERT INTO quarantine SELECT {batch_id}, {sql_str(kind)}, {sql_str(name)}, line, "
-        "field, check_name, reason, raw FROM __rejected"
+        "INSERT INTO quarantine SELECT batch_id, 'file', file, line, field, check_name, reason, raw FROM __rejected"
     )
     con.unregister("__rejected")
 
@@ -156,23 +190,30 @@ def _key_text(alias: str, key: Sequence[str]) -> str:
 
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> None:
-    """Quarantine a second row with the same key: within the file, then against the store."""
+    """Quarantine a second row with the same key: within the files being ingested (naming the
+    first occurrence), then against the store."""
     key = route.table.key
     if not key:
         return
     label = " / ".join(route.sources[k].label if k in route.sources else k for k in key)
     same = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in key)
-    cols = ", ".join(ident(k) for k in key)
     con.execute(
         f"""
         UPDATE {typed} t SET __field = {sql_str(label)}, __check = 'duplicate',
             __reason = {sql_str(label + ": duplicate ")} || '''' || {_key_text("t", key)} || ''''
-                       || '; first seen at line ' || d.first_line || ' of this file'
+                       || CASE WHEN d.first_file = t.__file
+                               THEN '; first seen at line ' || d.first_line || ' of this file'
+                               ELSE '; first seen in batch ' || d.first_batch || ' (' || d.first_file
+                                    || ' line ' || d.first_line || ')' END
         FROM (
-            SELECT __line, {cols}, min(__line) OVER (PARTITION BY {cols}) AS first_line
-            FROM {typed} WHERE __reason IS NULL
+            SELECT x.__file, x.__line, b.__order,
+                   first_value(x.__file) OVER w AS first_file, first_value(x.__line) OVER w AS first_line,
+                   first_value(b.__batch) OVER w AS first_batch, row_number() OVER w AS n
+            FROM {typed} x JOIN __batch_files b USING (__file)
+            WHERE x.__reason IS NULL
+            WINDOW w AS (PARTITION BY {", ".join("x." + ident(k) for k in key)} ORDER BY b.__order, x.__line)
         ) d
-        WHERE t.__line = d.__line AND d.__line > d.first_line
+        WHERE t.__file = d.__file AND t.__line = d.__line AND d.n > 1
         """
     )
     table = route.table.name
@@ -188,18 +229,18 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -
     )
 
 
-def _insert_accepted(
-    con: duckdb.DuckDBPyConnection, typed: str, route: Route, batch_id: int
-) -> None:
+def _insert_accepted(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> None:
     cols = ", ".join(ident(c) for c in route.table.column_names)
     con.execute(
         f"INSERT INTO {route.table.name} ({cols}, batch_id, source_line) "
-        f"SELECT {cols}, {batch_id}, __line FROM {typed} WHERE __reason IS NULL ORDER BY __line"
+        f"SELECT {', '.join('t.' + ident(c) for c in route.table.column_names)}, b.__batch, t.__line "
+        f"FROM {typed} t JOIN __batch_files b USING (__file) WHERE t.__reason IS NULL ORDER BY b.__order, t.__line"
     )
 
 
 @dataclass(frozen=True)
-class _RouteSummary:
+class _FileSummary:
+    file: str
     rows: int
     accepted: int
     checks: dict[str, int]
@@ -208,8 +249,8 @@ class _RouteSummary:
     forces: list[str]
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> _RouteSummary:
-    """Counts, quarantine checks, months and forces of one route, in one scan."""
+def _summarise(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> list[_FileSummary]:
+    """Per file: counts, quarantine checks, months and forces of one route, in one scan."""
     month = route.table.month_column
     ok = "WHERE __reason IS NULL"
     month_sql = (
@@ -223,16 +264,20 @@ def _summarise(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> _Rou
         if "force" in route.table.column_names
         else "[]"
     )
-    row = con.execute(
-        f"""SELECT count(*), count(*) FILTER ({ok}),
+    rows = con.execute(
+        f"""SELECT __file, count(*), count(*) FILTER ({ok}),
                    histogram(__check) FILTER (WHERE __reason IS NOT NULL), {month_sql}, {force_sql}
-            FROM {typed}"""
-    ).fetchall()[0]
-    return _RouteSummary(
-        rows=int(row[0]),
-        accepted=int(row[1]),
-        checks={str(k): int(v) for k, v in (row[2] or {}).items()},
-        first_month=row[3],
-        last_month=row[4],
-        forces=list(row[5] or []),
-    )
+            FROM {typed} GROUP BY __file"""
+    ).fetchall()
+    return [
+        _FileSummary(
+            file=str(r[0]),
+            rows=int(r[1]),
+            accepted=int(r[2]),
+            checks={str(k): int(v) for k, v in (r[3] or {}).items()},
+            first_month=r[4],
+            last_month=r[5],
+            forces=list(r[6] or []),
+        )
+        for r in rows
+    ]

@@ -7,10 +7,11 @@ Constabulary'); bodies that are not forces (Action Fraud, CIFAS, ...) keep their
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
 import duckdb
 
+from policeperf.ingest.batch import StageFiles
 from policeperf.ingest.files import InputFile, require_header
 from policeperf.ingest.reader import Staged, stage_csv
 from policeperf.ingest.validate import Route, Source
@@ -62,10 +63,10 @@ def routes() -> list[Route]:
 
 def plan(
     con: duckdb.DuckDBPyConnection, file: InputFile
-) -> tuple[str, Callable[[duckdb.DuckDBPyConnection], Staged], list[Route]]:
+) -> tuple[str, tuple[str, ...], StageFiles, list[Route]]:
     require_header(file.path, file.name, HEADER, "Home Office recorded crime PFA table")
 
-    def stage(conn: duckdb.DuckDBPyConnection) -> Staged:
-        return stage_csv(conn, file.path, HEADER)
+    def stage(conn: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -> Staged:
+        return stage_csv(conn, [(f.path, f.name) for f in files], HEADER)
 
-    return KIND, stage, routes()
+    return KIND, (KIND,), stage, routes()

@@ -14,7 +14,7 @@ an LSOA code (2011) or LSOA name gives district when no district column is mappe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +24,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from policeperf.errors import InputFileError
+from policeperf.ingest.batch import StageFiles
 from policeperf.ingest.files import InputFile, read_header
 from policeperf.ingest.reader import Staged, stage_arrow, stage_csv
 from policeperf.ingest.reference_tables import geography_join
@@ -242,36 +243,36 @@ def _cell_text(value: Any) -> str:
 
 def plan(
     con: duckdb.DuckDBPyConnection, file: InputFile, mapping: TableMapping
-) -> tuple[str, Callable[[duckdb.DuckDBPyConnection], Staged], list[Route]]:
+) -> tuple[str, tuple[str, ...], StageFiles, list[Route]]:
     fmt = _format_of(file, mapping)
     if fmt == "csv":
         header = read_header(file.path, file.name)
 
-        def stage(conn: duckdb.DuckDBPyConnection) -> Staged:
-            return stage_csv(conn, file.path, header, delimiter=mapping.delimiter)
+        def stage(conn: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -> Staged:
+            return stage_csv(
+                conn, [(f.path, f.name) for f in files], header, delimiter=mapping.delimiter
+            )
 
         columns = header
-    elif fmt == "parquet":
-        try:
-            data = con.sql(
-                f"SELECT * FROM read_parquet({sql_str(str(file.path))})"
-            ).to_arrow_table()
-        except duckdb.Error as exc:
-            raise InputFileError(file.name, "not a readable Parquet file") from exc
-        columns = data.column_names
-
-        def stage(conn: duckdb.DuckDBPyConnection) -> Staged:
-            return stage_arrow(conn, data)
-
+        group: tuple[str, ...] = ("csv", *header)
     else:
-        data = _read_xlsx(file, mapping.sheet)
+        if fmt == "parquet":
+            try:
+                data = con.sql(
+                    f"SELECT * FROM read_parquet({sql_str(str(file.path))})"
+                ).to_arrow_table()
+            except duckdb.Error as exc:
+                raise InputFileError(file.name, "not a readable Parquet file") from exc
+        else:
+            data = _read_xlsx(file, mapping.sheet)
         columns = data.column_names
+        group = (fmt, file.name)
 
-        def stage(conn: duckdb.DuckDBPyConnection) -> Staged:
-            return stage_arrow(conn, data)
+        def stage(conn: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -> Staged:
+            return stage_arrow(conn, data, files[0].name)
 
     try:
         route = route_for(mapping, columns)
     except InputFileError as exc:
         raise InputFileError(file.name, exc.problem) from None
-    return mapping.table, stage, [route]
+    return mapping.table, group, stage, [route]

@@ -9,11 +9,12 @@ lists every candidate in `outcome_types`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
 import duckdb
 
 from policeperf.errors import InputFileError
+from policeperf.ingest.batch import StageFiles
 from policeperf.ingest.files import InputFile, police_uk_name_parts, read_header
 from policeperf.ingest.reader import Staged, stage_csv
 from policeperf.ingest.reference_tables import (
@@ -233,16 +234,18 @@ def force_for_stop_search(
 
 def plan(
     con: duckdb.DuckDBPyConnection, file: InputFile, force: str | None = None
-) -> tuple[str, Callable[[duckdb.DuckDBPyConnection], Staged], list[Route]]:
-    """(kind, staging function, routes) for one police.uk file."""
+) -> tuple[str, tuple[str, ...], StageFiles, list[Route]]:
+    """(kind, group key, staging function, routes) for one police.uk file. Files with the same
+    group key are staged by one scan."""
     kind = detect_kind(file)
     header = HEADERS[kind]
 
-    def stage(conn: duckdb.DuckDBPyConnection) -> Staged:
-        return stage_csv(conn, file.path, header)
+    def stage(conn: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -> Staged:
+        return stage_csv(conn, [(f.path, f.name) for f in files], header)
 
     if kind == "street":
-        return kind, stage, street_routes()
+        return kind, (kind,), stage, street_routes()
     if kind == "outcomes":
-        return kind, stage, outcome_routes()
-    return kind, stage, stop_search_routes(force_for_stop_search(con, file, force))
+        return kind, (kind,), stage, outcome_routes()
+    chosen = force_for_stop_search(con, file, force)
+    return kind, (kind, chosen), stage, stop_search_routes(chosen)

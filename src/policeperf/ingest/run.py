@@ -15,14 +15,14 @@ import duckdb
 
 from policeperf.errors import InputFileError
 from policeperf.ingest import home_office, mapped, police_uk
-from policeperf.ingest.batch import BatchResult, Clock, run_batch, utc_now
+from policeperf.ingest.batch import BatchResult, Clock, StageFiles, run_batches, utc_now
 from policeperf.ingest.files import InputFile, expand_inputs
-from policeperf.ingest.reader import Staged
 from policeperf.ingest.reference_tables import register_reference
 from policeperf.ingest.validate import Route
 from policeperf.store import Store
 
-Plan = tuple[str, Callable[[duckdb.DuckDBPyConnection], Staged], list[Route]]
+Plan = tuple[str, tuple[str, ...], StageFiles, list[Route]]
+"""(kind, group key, staging function, routes): files with one group key are staged together."""
 Planner = Callable[[duckdb.DuckDBPyConnection, InputFile], Plan]
 Progress = Callable[[BatchResult, int], None]
 """Called after each file with its result and the file's size in bytes."""
@@ -94,15 +94,24 @@ def ingest_files(
             names = ", ".join(str(p) for p in paths)
             raise InputFileError(names, f"no {'/'.join(suffixes)} files found")
         plans = [(file, planner(store.con, file)) for file in files]
-        for number, (file, (kind, stage, routes)) in enumerate(plans, start=1):
-            if on_start is not None:
-                on_start(file.name, number, len(plans))
-            result = run_batch(
-                store, file, source=source, kind=kind, stage=stage, routes=routes, clock=clock
+        groups: dict[tuple[str, ...], list[tuple[InputFile, Plan]]] = {}
+        for file, planned in plans:
+            groups.setdefault(planned[1], []).append((file, planned))
+        number = 0
+        for members in groups.values():
+            kind, _, stage, routes = members[0][1]
+            batch = [file for file, _ in members]
+            for file in batch:
+                number += 1
+                if on_start is not None:
+                    on_start(file.name, number, len(plans))
+            results = run_batches(
+                store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock
             )
-            report.batches.append(result)
-            if on_progress is not None:
-                on_progress(result, file.path.stat().st_size)
+            for file, result in zip(batch, results, strict=True):
+                report.batches.append(result)
+                if on_progress is not None:
+                    on_progress(result, file.path.stat().st_size)
     return report
 
 

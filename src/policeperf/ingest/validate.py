@@ -108,10 +108,10 @@ def _shown(raw: str) -> str:
 
 
 def build_typed(con: duckdb.DuckDBPyConnection, stage: str, route: Route, target: str) -> None:
-    """Create temporary table `target`: `__line`, the typed canonical columns and `__field`,
+    """Create temporary table `target`: `__file`, `__line`, the typed canonical columns and `__field`,
     `__check`, `__reason` (NULL when the row is valid)."""
     table = route.table
-    inner = ["s.__line AS __line"]
+    inner = ["s.__file AS __file", "s.__line AS __line"]
     nul_checks: list[str] = []
     if route.raw_columns:
         first_nul = " ".join(
@@ -130,7 +130,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, stage: str, route: Route, target
         if source.typed is not None:
             inner.append(f"{source.typed} AS {ident('__t_' + column.name)}")
 
-    outer = ["__line"]
+    outer = ["__file", "__line"]
     checks: list[str] = []
     for column in table.columns:
         source = route.sources.get(column.name)
