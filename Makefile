@@ -27,6 +27,7 @@ demo: $(STAMP)
 test: $(TSTAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(TSTAMP)

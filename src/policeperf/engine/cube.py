@@ -43,7 +43,7 @@ class Cube:
 
 
 def _to_date(value: object) -> date:
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)
     return date(ts.year, ts.month, 1)
 
 

@@ -228,7 +228,7 @@ def _common(
         "change": change, "change_pct": change_pct,
         "change_ppt": change if m.unit == "pct" else None,
         "same_month_last_year": smly,
-        "same_month_last_year_change_pct": None if smly in (None, 0) or value is None else 100 * (value / smly - 1),  # type: ignore[operator]
+        "same_month_last_year_change_pct": None if smly in (None, 0) or value is None else 100 * (value / smly - 1),
         "previous_month": prev,
     }  # fmt: skip
 
