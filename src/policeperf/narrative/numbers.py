@@ -7,8 +7,10 @@ tables and the spreadsheet, and the tests can find every number the text contain
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 SUPPRESSED = "[c]"
 """Shown in place of a figure hidden by --suppress-below (a small count, or a rate built on one)."""
@@ -19,67 +21,66 @@ def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def figure(format_value: F) -> F:
+    """A formatter that writes '-' for a missing figure and the marker for a suppressed one."""
+
+    @wraps(format_value)
+    def guarded(value: Any, *args: Any) -> str:
+        if is_missing(value):
+            return MISSING
+        if value == SUPPRESSED:
+            return SUPPRESSED
+        return format_value(value, *args)
+
+    return guarded  # type: ignore[return-value]
+
+
+@figure
 def count(value: Any) -> str:
     """1,242
 
     >>> count(1242.0)
     '1,242'
     """
-    if is_missing(value):
-        return MISSING
-    if value == SUPPRESSED:
-        return SUPPRESSED
     return f"{round(float(value)):,}"
 
 
+@figure
 def pct(value: Any) -> str:
     """14.3%
 
     >>> pct(14.3317)
     '14.3%'
     """
-    if is_missing(value):
-        return MISSING
-    if value == SUPPRESSED:
-        return SUPPRESSED
     return f"{float(value):.1f}%"
 
 
+@figure
 def ppt(value: Any) -> str:
     """2.7ppt, always positive: the words say the direction.
 
     >>> ppt(-2.71)
     '2.7ppt'
     """
-    if is_missing(value):
-        return MISSING
-    if value == SUPPRESSED:
-        return SUPPRESSED
     return f"{abs(float(value)):.1f}ppt"
 
 
+@figure
 def change_pct(value: Any) -> str:
     """39.7%, positive: the words say the direction."""
-    if is_missing(value):
-        return MISSING
-    if value == SUPPRESSED:
-        return SUPPRESSED
     return f"{abs(float(value)):.1f}%"
 
 
+@figure
 def minutes(value: Any) -> str:
-    if is_missing(value):
-        return MISSING
-    if value == SUPPRESSED:
-        return SUPPRESSED
     return f"{float(value):,.0f} minutes"
 
 
+@figure
 def per_population(value: Any, per: int = 1000) -> str:
-    if is_missing(value):
-        return MISSING
-    if value == SUPPRESSED:
-        return SUPPRESSED
     return f"{float(value):.1f} per {per:,}"
 
 
