@@ -431,17 +431,14 @@ def harm_for_report(
     reporting month, by offender, with a managed cohort if one is given."""
     if not any(m.kind == "harm" for *_, m in model.measures()):
         return None
+    from policeperf.framework.loader import harm_weights
     from policeperf.harm.cohort import measure_cohort, read_people
     from policeperf.harm.rank import Window, rank
-    from policeperf.reference.harm_weights import load_weights
     from policeperf.report.harm import harm_section
     from policeperf.store.database import ibis_backend
 
     backend = ibis_backend(db)
-    settings = model.settings
-    weights = load_weights(
-        settings.harm_weights, force, include_proactive=settings.include_proactive
-    )
+    weights = harm_weights(model.settings, force)
     ranking = rank(backend, force, Window.months_to(reporting, 12), weights, "offender")
     cohort = None
     if cohort_file is not None:

@@ -24,9 +24,9 @@ from policeperf.engine.aggregate import (
     period_numerator_expr,
     with_harm,
 )
+from policeperf.framework.loader import harm_weights
 from policeperf.framework.models import Framework, Measure
 from policeperf.reference import outcome_sets
-from policeperf.reference.harm_weights import load_weights
 
 LEVELS = ("force", "area", "district")
 FORCE_AREA = "all"
@@ -98,9 +98,7 @@ def build_cube(
             settings = framework.settings
             t = with_harm(
                 t,
-                load_weights(
-                    settings.harm_weights, scope.force, include_proactive=settings.include_proactive
-                ),
+                harm_weights(settings, scope.force),
             )
         raw = additive_expr(t, table_measures, first if table == "crimes" else None).to_pandas()
         raw["period"] = raw["period"].map(_to_date)

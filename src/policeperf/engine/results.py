@@ -122,7 +122,7 @@ def _additive_rows(
     rows = []
     spc = _spc(m, ctx, months, vals)
     settings = ctx.framework.settings
-    fixed = None if settings.baseline == "previous_financial_year" else settings.baseline
+    fixed = settings.fixed_baseline
     for i, month in enumerate(months):
         b = S.baseline_year(month, fixed)
         b_num = S.fy_total(s, b, s.numerator)
@@ -170,7 +170,7 @@ def _median_rows(
         for i, mo in enumerate(months)
     ]
     settings = ctx.framework.settings
-    fixed = None if settings.baseline == "previous_financial_year" else settings.baseline
+    fixed = settings.fixed_baseline
     first_index = month_index(months[0])
     spc = _spc(m, ctx, months, vals)
     rows = []

@@ -13,8 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 from policeperf.errors import PolicePerfError
-from policeperf.framework.models import Framework, Measure
+from policeperf.framework.models import Framework, Measure, Settings
 from policeperf.reference import outcome_sets
+from policeperf.reference.harm_weights import HarmWeights, load_weights
 from policeperf.yamlconf import ConfigError, Loc, load_yaml, problem, validate_file
 
 SHIPPED = ("pcp", "police-uk")
@@ -141,3 +142,8 @@ def load_framework(name_or_path: str | Path) -> Framework:
     if issues:
         raise ConfigError(str(path), issues)
     return framework
+
+
+def harm_weights(settings: Settings, force: str | None) -> HarmWeights:
+    """The harm weights a framework's settings name, for the force (its category fallback)."""
+    return load_weights(settings.harm_weights, force, include_proactive=settings.include_proactive)

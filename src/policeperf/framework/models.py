@@ -184,6 +184,11 @@ class Settings(Frozen):
     include_proactive: bool = Field(False, description="harm: count drug and weapon possession too")
     spc: SpcSettings = SpcSettings()
 
+    @property
+    def fixed_baseline(self) -> str | None:
+        """The fixed baseline year, or None for the previous financial year of each month."""
+        return None if self.baseline == "previous_financial_year" else self.baseline
+
 
 class ReportText(Frozen):
     """Words for the board paper's header block; editable per framework."""

@@ -379,15 +379,14 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         chosen = month_of(month)
 
         def context() -> dict[str, Any]:
+            from policeperf.framework.loader import harm_weights
             from policeperf.harm.rank import Window, rank
-            from policeperf.reference.harm_weights import load_weights
             from policeperf.report.harm import harm_section
             from policeperf.store import Store as _Store
             from policeperf.store.database import ibis_backend
 
             framework = results.framework
-            weights = load_weights(framework.settings.harm_weights, results.force,
-                                   include_proactive=framework.settings.include_proactive)  # fmt: skip
+            weights = harm_weights(framework.settings, results.force)
             with _Store(settings.store, read_only=True) as db:
                 ranking = rank(
                     ibis_backend(db),
