@@ -3,26 +3,30 @@ response matches the schema."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from policeperf.web import Settings, create_app
-from tests.conftest import ROOT
+
+# The schema is read at import, when fixtures do not exist yet; the app opens its store only
+# on a request, so each process points it at a private path the fixture below fills.
+STORE = Path(tempfile.gettempdir()) / f"policeperf-api-{os.getpid()}" / "store.duckdb"
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(Settings(store=STORE)))
 
 
-def _app() -> object:
-    store = ROOT / "test-output" / "api-schema.duckdb"
-    if not store.exists():
-        from policeperf.store import Store
-        from policeperf.synth import ingest_demo, write_demo_exports
-
-        store.parent.mkdir(exist_ok=True)
-        with Store(store) as db:
-            ingest_demo(db, write_demo_exports(store.parent / "api-schema-exports"))
-    return create_app(Settings(store=store))
-
-
-schema = schemathesis.openapi.from_asgi("/api/openapi.json", _app())
+@pytest.fixture(scope="module", autouse=True)
+def _store_with_the_demo_force(demo_store_path: Path) -> Iterator[None]:
+    STORE.parent.mkdir(exist_ok=True)
+    shutil.copyfile(demo_store_path, STORE)
+    yield
+    shutil.rmtree(STORE.parent, ignore_errors=True)
 
 
 @schema.parametrize()
