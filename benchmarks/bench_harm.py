@@ -5,12 +5,11 @@ The links are generated once into the national store."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pandas as pd
 
-from benchmarks.harness import Result
+from benchmarks.harness import Result, timed
 from benchmarks.national import STORE, generate
 from policeperf.harm.rank import Window, rank
 from policeperf.reference.harm_weights import load_weights
@@ -49,16 +48,11 @@ def run(repeat: int = 3) -> Result:
               AND c.offence_category NOT IN ('Drugs', 'Possession of weapons')
             GROUP BY 1 ORDER BY harm DESC, person_id"""
         backend = ibis_backend(db)
-        engine_runs, plain_runs = [], []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            ranking = rank(backend, None, YEAR, weights, "offender")
-            engine_runs.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            expected = db.con.sql(plain).df()
-            plain_runs.append(time.perf_counter() - t0)
-    assert len(ranking.table) == len(expected)
-    ratio = min(engine_runs) / min(plain_runs)
+        engine = timed(lambda: rank(backend, None, YEAR, weights, "offender"), repeat)
+        sql = timed(lambda: db.con.sql(plain).df(), repeat)
+    ranking = engine.result
+    assert len(ranking.table) == len(sql.result)
+    ratio = engine.best / sql.best
     return Result(
         name="harm_ranking",
         description=__doc__ or "",
@@ -70,7 +64,7 @@ def run(repeat: int = 3) -> Result:
         details={
             "people linked": people,
             "people ranked": len(ranking.table),
-            "ranking incl. concentration (best s)": round(min(engine_runs), 2),
-            "plain SQL (best s)": round(min(plain_runs), 2),
+            "ranking incl. concentration (best s)": round(engine.best, 2),
+            "plain SQL (best s)": round(sql.best, 2),
         },
     )

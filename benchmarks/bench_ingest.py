@@ -42,9 +42,9 @@ def run(repeat: int = 3) -> Result:
             report = ingest_police_uk(db, [folder])
         assert report.rows_in == rows
 
-    base, base_runs = timed(baseline, repeat)
-    mine, mine_runs = timed(ours, repeat)
-    ratio = mine / base
+    base = timed(baseline, repeat)
+    mine = timed(ours, repeat)
+    ratio = mine.median / base.median
     return Result(
         name="ingest_police_uk",
         description=__doc__ or "",
@@ -56,12 +56,9 @@ def run(repeat: int = 3) -> Result:
         details={
             "files": len(files),
             "rows": rows,
-            "duckdb read_csv + count(*) (median s)": round(base, 3),
-            "policeperf ingest (median s)": round(mine, 3),
-            "policeperf rows/s": round(rows / mine),
-            "runs (s)": {
-                "baseline": [round(x, 3) for x in base_runs],
-                "policeperf": [round(x, 3) for x in mine_runs],
-            },
+            "duckdb read_csv + count(*) (median s)": round(base.median, 3),
+            "policeperf ingest (median s)": round(mine.median, 3),
+            "policeperf rows/s": round(rows / mine.median),
+            "runs (s)": {"baseline": base.rounded(3), "policeperf": mine.rounded(3)},
         },
     )

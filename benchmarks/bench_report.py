@@ -3,10 +3,10 @@ results table: HTML (charts included) and PDF, each timed on its own."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
+from functools import partial
 
-from benchmarks.harness import WORK, Result
+from benchmarks.harness import WORK, Result, timed
 from benchmarks.national import demo_store
 from policeperf import evaluate
 from policeperf.framework import load_framework
@@ -20,15 +20,15 @@ def run(repeat: int = 3) -> list[Result]:
     framework = load_framework("pcp")
     with Store(demo_store(), read_only=True) as db:
         results = evaluate(db, framework, MONTH)
-    timings: dict[str, list[float]] = {"html": [], "pdf": []}
-    for _ in range(repeat):
-        for fmt in timings:
-            t0 = time.perf_counter()
-            write_report(results, framework, MONTH, WORK / "report", formats=[fmt])
-            timings[fmt].append(time.perf_counter() - t0)
+    timings = {
+        fmt: timed(
+            partial(write_report, results, framework, MONTH, WORK / "report", formats=[fmt]), repeat
+        )
+        for fmt in ("html", "pdf")
+    }
     out = []
     for fmt, target in (("html", 3.0), ("pdf", 15.0)):
-        best = min(timings[fmt])
+        best = timings[fmt].best
         out.append(
             Result(
                 name=f"report_{fmt}",
@@ -38,7 +38,7 @@ def run(repeat: int = 3) -> list[Result]:
                 target=f"<= {target:g} s",
                 passed=best <= target,
                 command="python -m benchmarks.run report",
-                details={"runs (s)": [round(x, 2) for x in timings[fmt]], "measures": 32},
+                details={"runs (s)": timings[fmt].rounded(), "measures": 32},
             )
         )
     return out

@@ -39,14 +39,34 @@ class Result:
     machine: str = ""
 
 
-def timed(func: Callable[[], Any], repeat: int) -> tuple[float, list[float]]:
-    """Median wall time of `repeat` runs, and every run."""
+@dataclass(frozen=True)
+class Timing:
+    """Wall times of repeated runs of one call, and what the last run returned."""
+
+    runs: list[float]
+    result: Any
+
+    @property
+    def best(self) -> float:
+        return min(self.runs)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    def rounded(self, digits: int = 2) -> list[float]:
+        return [round(x, digits) for x in self.runs]
+
+
+def timed(func: Callable[[], Any], repeat: int) -> Timing:
+    """Run `func` `repeat` times, timing each run."""
     runs = []
+    result = None
     for _ in range(repeat):
         start = time.perf_counter()
-        func()
+        result = func()
         runs.append(time.perf_counter() - start)
-    return statistics.median(runs), runs
+    return Timing(runs, result)
 
 
 def peak_rss_gb() -> float:

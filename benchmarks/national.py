@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from benchmarks.harness import WORK, Result, peak_rss_gb
+from benchmarks.harness import WORK, Result, peak_rss_gb, timed
 from policeperf.engine import evaluate
 from policeperf.engine.aggregate import Scope, additive_expr, base_table
 from policeperf.framework import load_framework
@@ -168,20 +168,13 @@ def run_national(repeat: int = 3) -> list[Result]:
             "FROM crimes GROUP BY ALL"
         )
 
-        def best(func: Any) -> float:
-            times = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                func()
-                times.append(time.perf_counter() - t0)
-            return min(times)
-
-        engine_s = best(lambda: expr.to_pyarrow())
-        plain_s = best(lambda: db.con.sql(plain_sql).fetchall())
-        bare_s = best(lambda: db.con.sql(bare_sql).fetchall())
-        t0 = time.perf_counter()
-        one = evaluate(db, load_framework(FRAMEWORK), "2022-03", force="Force 01")
-        evaluate_s = time.perf_counter() - t0
+        engine_s = timed(lambda: expr.to_pyarrow(), repeat).best
+        plain_s = timed(lambda: db.con.sql(plain_sql).fetchall(), repeat).best
+        bare_s = timed(lambda: db.con.sql(bare_sql).fetchall(), repeat).best
+        one_force = timed(
+            lambda: evaluate(db, load_framework(FRAMEWORK), "2022-03", force="Force 01"), 1
+        )
+        one, evaluate_s = one_force.result, one_force.best
         force_rows = db.scalar("SELECT count(*) FROM crimes WHERE force = 'Force 01'")
 
         def pandas_way() -> None:
@@ -203,8 +196,8 @@ def run_national(repeat: int = 3) -> list[Result]:
         force_expr = additive_expr(
             base_table(backend, "crimes", Scope(force="Force 01")), measures, None
         )
-        engine_force_s = best(lambda: force_expr.to_pyarrow())
-        pandas_s = best(pandas_way)
+        engine_force_s = timed(lambda: force_expr.to_pyarrow(), repeat).best
+        pandas_s = timed(pandas_way, repeat).best
         assert len(one) > 0
     memory = peak_rss_gb()
     ratio = engine_s / plain_s
@@ -261,13 +254,9 @@ def demo_store() -> Path:
 def run_pcp_demo(repeat: int = 3) -> Result:
     """(a) the whole pcp framework on the demo force."""
     path = demo_store()
-    runs = []
     with Store(path, read_only=True) as db:
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            results = evaluate(db, "pcp", "2021-03")
-            runs.append(time.perf_counter() - t0)
-    best = min(runs)
+        timing = timed(lambda: evaluate(db, "pcp", "2021-03"), repeat)
+    best, results = timing.best, timing.result
     return Result(
         name="engine_pcp_demo",
         description="The whole pcp framework (32 measures x force, 2 areas, 6 districts x every month) on the demo force.",
@@ -276,7 +265,7 @@ def run_pcp_demo(repeat: int = 3) -> Result:
         target="<= 5 s",
         passed=best <= 5,
         command="python -m benchmarks.run pcp",
-        details={"rows in results": len(results), "runs (s)": [round(r, 2) for r in runs]},
+        details={"rows in results": len(results), "runs (s)": timing.rounded()},
     )
 
 
