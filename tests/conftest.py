@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,19 @@ CAMBS_2024 = DATA / "police-uk" / "cambridgeshire-2024.zip"
 CAMBS_2018_2020 = DATA / "police-uk" / "cambridgeshire-2018-2020.zip"
 HOME_OFFICE = DATA / "home-office" / "prc-pfa-2017-18.zip"
 TEST_OUTPUT = ROOT / "test-output"
+
+
+def policeperf(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The CLI run as a user runs it: a new process, its exit code, stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "policeperf", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from policeperf.cli import app
-from tests.conftest import CAMBS_2024, HOME_OFFICE
+from tests.conftest import CAMBS_2024, HOME_OFFICE, policeperf
 
 runner = CliRunner()
 
@@ -32,16 +30,6 @@ def test_every_command_has_help(words: list[str]) -> None:
     result = runner.invoke(app, [*words, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
-
-
-def policeperf(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policeperf", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
 
 
 def test_a_wrong_file_is_one_line_on_stderr_and_exit_1(tmp_path: Path) -> None:

@@ -6,32 +6,22 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 
 from policeperf.engine.export import neutralise, write_results
+from tests.conftest import policeperf
 
 
-def policeperf(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policeperf", *args], capture_output=True, text=True, timeout=300
+def evaluate_pcp(store: Path, month: str, *options: str) -> subprocess.CompletedProcess[str]:
+    return policeperf(
+        "evaluate", "--framework", "pcp", "--month", month, "--store", str(store), *options
     )
 
 
 def test_csv_has_the_documented_columns_with_percentages_as_percent(demo_store_path: Path) -> None:
-    done = policeperf(
-        "evaluate",
-        "--framework",
-        "pcp",
-        "--month",
-        "2021-03",
-        "--store",
-        str(demo_store_path),
-        "--area",
-        "all",
-    )
+    done = evaluate_pcp(demo_store_path, "2021-03", "--area", "all")
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert list(rows[0])[:8] == [
@@ -52,41 +42,24 @@ def test_csv_has_the_documented_columns_with_percentages_as_percent(demo_store_p
 
 def test_parquet_and_json_outputs(tmp_path: Path, demo_store_path: Path) -> None:
     out = tmp_path / "r.parquet"
-    done = policeperf("evaluate", "--framework", "pcp", "--month", "2021-03", "--store", str(demo_store_path),
-                      "--format", "parquet", "--out", str(out))  # fmt: skip
+    done = evaluate_pcp(demo_store_path, "2021-03", "--format", "parquet", "--out", str(out))
     assert done.returncode == 0, done.stderr
     frame = pd.read_parquet(out)
     assert len(frame) == 32 * 9
-    done = policeperf(
-        "evaluate",
-        "--framework",
-        "pcp",
-        "--month",
-        "2021-03",
-        "--store",
-        str(demo_store_path),
-        "--format",
-        "json",
-        "--area",
-        "North",
-    )
+    done = evaluate_pcp(demo_store_path, "2021-03", "--format", "json", "--area", "North")
     payload = json.loads(done.stdout)
     assert payload["attrs"]["framework"] == "pcp"
     assert {r["area"] for r in payload["rows"]} == {"North"}
 
 
 def test_a_bad_month_is_bad_usage(demo_store_path: Path) -> None:
-    done = policeperf(
-        "evaluate", "--framework", "pcp", "--month", "March", "--store", str(demo_store_path)
-    )
+    done = evaluate_pcp(demo_store_path, "March")
     assert done.returncode == 2
     assert "expected YYYY-MM" in done.stderr
 
 
 def test_a_month_with_no_data_is_a_clear_error(demo_store_path: Path) -> None:
-    done = policeperf(
-        "evaluate", "--framework", "pcp", "--month", "2010-01", "--store", str(demo_store_path)
-    )
+    done = evaluate_pcp(demo_store_path, "2010-01")
     assert done.returncode == 1
     assert done.stderr.startswith("error: no records for 'Demo Constabulary' up to 2010-01")
 

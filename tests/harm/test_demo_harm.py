@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import math
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from policeperf.harm.rank import Window, rank
 from policeperf.reference.harm_weights import load_weights
 from policeperf.store import Store
 from policeperf.store.database import ibis_backend
-from tests.conftest import ROOT
+from tests.conftest import ROOT, policeperf
 
 DATA = ROOT / "src" / "policeperf" / "reference" / "data"
 FORCE = "Demo Constabulary"
@@ -92,8 +90,9 @@ def test_the_demo_cohort_harm_falls_and_the_comparison_shows_regression_to_the_m
     demo_store_path: Path, demo_exports: list
 ) -> None:
     cohort = demo_exports[0].csv.parent / "demo-cohort.csv"
-    done = subprocess.run([sys.executable, "-m", "policeperf", "harm", "cohort", "--people", str(cohort), "--store",
-                           str(demo_store_path), "--json"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = policeperf(
+        "harm", "cohort", "--people", str(cohort), "--store", str(demo_store_path), "--json"
+    )
     assert done.returncode == 0, done.stderr
     import json
 
@@ -105,12 +104,10 @@ def test_the_demo_cohort_harm_falls_and_the_comparison_shows_regression_to_the_m
 
 
 def test_reoffending_cli_refuses_an_incomplete_cohort(demo_store_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "policeperf", "reoffending", "--cohort", "2021Q3", "--store", str(demo_store_path)],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = policeperf("reoffending", "--cohort", "2021Q3", "--store", str(demo_store_path))
     assert done.returncode == 1
     assert "first date it can be measured is 30 March 2023" in done.stderr
-    ok = subprocess.run([sys.executable, "-m", "policeperf", "reoffending", "--cohort", "2019Q1", "--store", str(demo_store_path), "--json"],
-                        capture_output=True, text=True, timeout=300)  # fmt: skip
+    ok = policeperf("reoffending", "--cohort", "2019Q1", "--store", str(demo_store_path), "--json")
     assert ok.returncode == 0, ok.stderr
 
 
@@ -122,9 +119,9 @@ def test_report_and_dashboard_show_the_same_harm_section(
     from policeperf.web import Settings, create_app
 
     cohort = demo_exports[0].csv.parent / "demo-cohort.csv"
-    done = subprocess.run([sys.executable, "-m", "policeperf", "report", "--framework", "pcp", "--month", "2021-03", "--store",
-                           str(demo_store_path), "--format", "html", "--out", str(tmp_path), "--cohort", str(cohort)],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    report = ("report", "--framework", "pcp", "--month", "2021-03", "--store", str(demo_store_path),
+              "--format", "html", "--out", str(tmp_path))  # fmt: skip
+    done = policeperf(*report, "--cohort", str(cohort))
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "pcp-2021-03.html").read_text()
     assert (
@@ -147,8 +144,6 @@ def test_report_and_dashboard_show_the_same_harm_section(
         assert f"<code>{first['key']}</code>" in text
         assert f"{first['harm']:,.1f}" in text
         assert f"account for {ranking.concentration[0]['harm_pct']:.1f}% of the harm" in text
-    public = subprocess.run([sys.executable, "-m", "policeperf", "report", "--framework", "pcp", "--month", "2021-03", "--store",
-                             str(demo_store_path), "--format", "html", "--out", str(tmp_path), "--suppress-below", "5"],
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    public = policeperf(*report, "--suppress-below", "5")
     assert public.returncode == 0, public.stderr
     assert "Crime harm by offender" not in (tmp_path / "pcp-2021-03-public.html").read_text()

@@ -13,63 +13,19 @@ import pytest
 
 from policeperf import evaluate
 from policeperf.framework import load_framework
-from policeperf.ingest.run import ingest_table
 from policeperf.report import write_report
 from policeperf.store import Store
+from tests.hostile import FORMULA, SCRIPT, hostile_store
 from tests.report.test_report_outputs import open_offline
-
-SCRIPT = "<script>alert('owned')</script>"
-FORMULA = '=HYPERLINK("http://evil.example","click")'
-MAPPING = """\
-table: crimes
-constants: {force: Test Force, date_precision: day}
-columns:
-  crime_id: REF
-  recorded_date: RECORDED
-  offence_code: CODE
-  district: DISTRICT
-  location: LOCATION
-"""
-FRAMEWORK = """\
-name: inert
-title: Injection check
-version: "1"
-force: Test Force
-pillars:
-  - id: p
-    name: Pillar
-    priorities:
-      - id: q
-        name: Priority
-        focus_areas:
-          - id: f
-            name: Focus
-            measures:
-              - {id: all_crime, name: All crime, kind: count}
-              - {id: burglary, name: Burglary, kind: count, filters: {categories: [Burglary]}}
-"""
 
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("inert")
-    rows = ["REF,RECORDED,CODE,DISTRICT,LOCATION"]
-    n = 0
-    for year in (2019, 2020, 2021):
-        for month in range(1, 13):
-            for district in (SCRIPT, FORMULA, "Plain"):
-                for _ in range(3):
-                    n += 1
-                    quoted = '"' + district.replace('"', '""') + '"'
-                    rows.append(f"T{n},{year}-{month:02d}-15,28E,{quoted},{quoted}")
-    (folder / "crimes.csv").write_text("\n".join(rows) + "\n")
-    (folder / "crimes.yaml").write_text(MAPPING)
-    (folder / "inert.yaml").write_text(FRAMEWORK)
-    with Store(folder / "s.duckdb") as db:
-        report = ingest_table(db, [folder / "crimes.csv"], mapping_path=folder / "crimes.yaml")
-        assert report.rows_quarantined == 0
+    store, framework_file = hostile_store(folder)
+    with Store(store, read_only=True) as db:
         assert db.scalar("SELECT count(*) FROM crimes WHERE location = ?", [SCRIPT]) == 108
-        framework = load_framework(folder / "inert.yaml")
+        framework = load_framework(framework_file)
         results = evaluate(db, framework, "2021-03")
     return write_report(
         results, framework, date(2021, 3, 1), folder / "out", formats=("html", "pdf", "xlsx", "csv")

@@ -9,10 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from policeperf.errors import PolicePerfError
-from policeperf.ingest.run import ingest_table
-from policeperf.store import Store
 from policeperf.web import Settings, check_bind, create_app
-from tests.report.test_injection import FRAMEWORK, MAPPING, SCRIPT
+from tests.conftest import policeperf
+from tests.hostile import SCRIPT, hostile_store
 
 TOKEN = "s3cret-token-of-24-chars"
 
@@ -26,11 +25,9 @@ def test_binding_beyond_loopback_without_a_token_is_refused(tmp_path: Path) -> N
 
 
 def test_serve_refuses_a_public_bind_without_a_token_and_exits_1(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "policeperf", "serve", "--host", "0.0.0.0", "--store", str(tmp_path / "x.duckdb")],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = policeperf(
+        "serve", "--host", "0.0.0.0", "--store", str(tmp_path / "x.duckdb"), timeout=60
+    )
     assert done.returncode == 1
     assert "refusing to listen on 0.0.0.0 without --token" in done.stderr
 
@@ -76,20 +73,8 @@ def test_the_token_is_accepted_as_header_query_or_cookie(guarded: TestClient) ->
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     """A store whose district names are an XSS payload and a spreadsheet formula."""
-    folder = tmp_path_factory.mktemp("hostile")
-    rows = ["REF,RECORDED,CODE,DISTRICT,LOCATION"]
-    for n in range(600):
-        district = (SCRIPT, '=HYPERLINK("http://evil.example","click")', "Plain")[n % 3]
-        quoted = '"' + district.replace('"', '""') + '"'
-        rows.append(f"T{n},{2019 + n // 200}-{1 + n % 12:02d}-10,28E,{quoted},{quoted}")
-    (folder / "c.csv").write_text("\n".join(rows) + "\n")
-    (folder / "m.yaml").write_text(MAPPING)
-    (folder / "f.yaml").write_text(FRAMEWORK)
-    with Store(folder / "s.duckdb") as db:
-        ingest_table(db, [folder / "c.csv"], mapping_path=folder / "m.yaml")
-    return TestClient(
-        create_app(Settings(store=folder / "s.duckdb", framework=str(folder / "f.yaml")))
-    )
+    store, framework_file = hostile_store(tmp_path_factory.mktemp("hostile"))
+    return TestClient(create_app(Settings(store=store, framework=str(framework_file))))
 
 
 def test_an_xss_payload_in_a_district_name_is_rendered_inert(hostile: TestClient) -> None:
