@@ -72,13 +72,14 @@ def test_status_reports_months_covered_and_quarantine(tmp_path: Path) -> None:
     status = json.loads(policeperf("status", "--store", store, "--json").stdout)
     crimes = [c for c in status["coverage"] if c["table"] == "crimes"]
     assert crimes == [
-        {"table": "crimes", "force": "Cambridgeshire Constabulary", "source": "police-uk",
-         "first_month": "2024-01", "last_month": "2024-12", "months": 12, "rows": 69_622}
+        {"force": "Cambridgeshire Constabulary", "table": "crimes", "source": "police-uk",
+         "covered": ["2024-01..2024-12"], "gaps": [], "first_month": "2024-01",
+         "last_month": "2024-12", "months": 12, "rows": 69_622, "summary": "2024-01..2024-12"}
     ]  # fmt: skip
     assert status["quarantine"][0]["check"] == "duplicate"
     assert status["outside_districts"]["crimes"] > 0
     text = policeperf("status", "--store", store)
-    assert text.returncode == 0 and "Months covered" in text.stdout
+    assert text.returncode == 0 and "Coverage" in text.stdout
 
 
 def test_status_on_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:

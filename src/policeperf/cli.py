@@ -21,7 +21,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from policeperf import __version__
-from policeperf.errors import PolicePerfError
+from policeperf.errors import PolicePerfError, StoreError
 from policeperf.ingest.batch import BatchResult
 from policeperf.ingest.run import IngestReport, total_bytes
 from policeperf.store import Store, resolve_store_path
@@ -224,13 +224,13 @@ def render_status(status: StoreStatus) -> None:
         tables.add_row(name, f"{rows:,}", "" if outside is None else f"{outside:,}")
     out.print(tables)
     if status.coverage:
-        cov = Table(title="Months covered", title_justify="left")
-        for col in ("table", "force", "source", "first", "last", "months", "rows"):
-            cov.add_column(col, justify="right" if col in ("months", "rows") else "left")
+        cov = Table(title="Coverage (months of data received)", title_justify="left")
+        for col in ("force", "table", "source", "months", "covered", "gaps"):
+            cov.add_column(col, justify="right" if col == "months" else "left", overflow="fold")
         for c in status.coverage:
             cov.add_row(
-                c["table"], c["force"], c["source"], c["first_month"], c["last_month"],
-                str(c["months"]), f"{c['rows']:,}",
+                c["force"], c["table"], c["source"], str(c["months"]),
+                ", ".join(c["covered"]) or "none", ", ".join(c["gaps"]) or "",
             )  # fmt: skip
         out.print(cov)
     if status.sources:
@@ -257,7 +257,13 @@ def render_status(status: StoreStatus) -> None:
 def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Tables, row counts, months covered per force and source, batches and quarantine."""
     path = resolve_store_path(store)
-    with Store(path, read_only=True) as db:
+    try:
+        db = Store(path, read_only=True)
+    except StoreError as exc:
+        if "needs migrating" not in str(exc):
+            raise
+        db = Store(path)  # an older store: migrate it forward once, as the error advises
+    with db:
         result = store_status(db)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), default=str, indent=2) + "\n")

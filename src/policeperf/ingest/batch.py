@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import pyarrow as pa
 
 from policeperf.errors import PolicePerfError
-from policeperf.ingest.files import InputFile
+from policeperf.ingest.files import InputFile, police_uk_month, police_uk_name_parts
 from policeperf.ingest.reader import Staged
 from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
-from policeperf.store import Store
+from policeperf.store import Store, coverage
+from policeperf.store.coverage import month_range
 
 Clock = Callable[[], datetime]
 StageFiles = Callable[[duckdb.DuckDBPyConnection, Sequence[InputFile]], Staged]
@@ -159,7 +160,34 @@ def run_batches(
                         min(months) if months else None, max(months) if months else None,
                     ],
                 )  # fmt: skip
+                _record_coverage(con, ids[f.name], f, source, kind, routes, months, forces)
     return [results[f.name] for f in files]
+
+
+def _record_coverage(
+    con: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    file: InputFile,
+    source: str,
+    kind: str,
+    routes: Sequence[Route],
+    row_months: Sequence[date],
+    row_forces: Sequence[str],
+) -> None:
+    """A data.police.uk file covers the month and force in its name, rows or none; any other
+    file covers the months from its first to its last accepted record, for the forces in it."""
+    tables = list(dict.fromkeys(r.table.name for r in routes))
+    named = police_uk_name_parts(file.name) if source == "police-uk" else None
+    if named is not None:
+        slug, month = named[0], police_uk_month(file.name)
+        found = con.execute("SELECT name FROM ref_forces WHERE slug = ?", [slug]).fetchall()
+        forces = [str(found[0][0])] if found else list(row_forces)
+        months = [month] if month is not None else []
+    else:
+        forces = list(row_forces)
+        months = month_range(min(row_months), max(row_months)) if row_months else []
+    coverage.record(con, batch_id, source=source, kind=kind, tables=tables, forces=forces,
+                    months=months)  # fmt: skip
 
 
 def _quarantine_rejected(

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from policeperf.errors import InputFileError
@@ -131,6 +132,14 @@ def require_header(path: Path, display: str, expected: Sequence[str], what: str)
 
 
 _POLICE_UK_NAME = re.compile(r"^(\d{4})-(\d{2})-(.+)-(street|outcomes|stop-and-search)\.csv$")
+
+
+def police_uk_month(name: str) -> date | None:
+    """The month a data.police.uk file name says it holds ('2024-03-kent-street.csv')."""
+    match = _POLICE_UK_NAME.match(Path(name.split("!")[-1]).name)
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        return None
+    return date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def police_uk_name_parts(name: str) -> tuple[str, str] | None:

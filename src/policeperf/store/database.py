@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from policeperf.errors import StoreError
+from policeperf.store.coverage import migrate_from_batches
 from policeperf.store.schema import SCHEMA_VERSION, full_ddl
 
 DEFAULT_STORE_PATH = Path("policeperf.duckdb")
@@ -19,8 +20,9 @@ STORE_ENV = "POLICEPERF_STORE"
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 """A step that takes a store from version v to v + 1."""
 
-MIGRATIONS: Mapping[int, Migration] = {}
-"""Forward migrations keyed by the version they start from. Version 1 is the first release."""
+MIGRATIONS: Mapping[int, Migration] = {1: migrate_from_batches}
+"""Forward migrations keyed by the version they start from. Version 1 is the first release;
+version 2 added coverage."""
 
 
 def resolve_store_path(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the canonical schema written by this release. Older stores are migrated forward."""
 
 
@@ -291,7 +291,20 @@ RECORD_TABLES: dict[str, Table] = {
     )
 }
 
-SYSTEM_DDL = """
+COVERAGE_DDL = """
+CREATE TABLE IF NOT EXISTS coverage (
+    batch_id INTEGER NOT NULL,
+    force VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    month DATE NOT NULL
+);
+"""
+"""The months of data received: one row per batch x force x canonical table x month covered.
+A month with no row here is missing for that table, never zero (see store/coverage.py)."""
+
+SYSTEM_DDL = COVERAGE_DDL + """
 CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS ingest_batches (
     batch_id INTEGER PRIMARY KEY,
