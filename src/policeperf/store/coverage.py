@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import duckdb
 
@@ -93,9 +94,7 @@ def runs(months: Iterable[date]) -> list[Span]:
 def gaps(months: Iterable[date]) -> list[Span]:
     """The missing runs between the first and last covered month."""
     spans = runs(months)
-    return [
-        Span(_next(a.last), _previous(b.first)) for a, b in zip(spans, spans[1:], strict=False)
-    ]
+    return [Span(_next(a.last), _previous(b.first)) for a, b in pairwise(spans)]
 
 
 def describe(months: Iterable[date]) -> str:
@@ -110,7 +109,9 @@ def describe(months: Iterable[date]) -> str:
     return text
 
 
-def by_table(con: duckdb.DuckDBPyConnection, force: str | None = None) -> dict[tuple[str, str], list[date]]:
+def by_table(
+    con: duckdb.DuckDBPyConnection, force: str | None = None
+) -> dict[tuple[str, str], list[date]]:
     """(force, table) -> covered months, from the store."""
     sql = "SELECT DISTINCT force, table_name, month FROM coverage"
     params: list[object] = []

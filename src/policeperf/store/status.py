@@ -80,7 +80,10 @@ def coverage_rows(store: Store) -> list[dict[str, Any]]:
     forces = sorted({force for force, _ in received})
     rows = []
     for force in forces:
-        tables = [*ALWAYS_LISTED, *sorted({t for f, t in received if f == force} - set(ALWAYS_LISTED))]
+        tables = [
+            *ALWAYS_LISTED,
+            *sorted({t for f, t in received if f == force} - set(ALWAYS_LISTED)),
+        ]
         for table in tables:
             months = received.get((force, table), [])
             spans = cov.runs(months)
