@@ -91,5 +91,7 @@ def test_a_baseline_outside_the_data_gives_insufficient_data_not_a_guess(
         & (cambs_results["month"] == date(2024, 12, 1))
     ]
     assert row["rolling_12m"].item() == 69_622
-    assert row["verdict"].item() == "Insufficient data"
+    assert row["status"].item() == "incomplete_baseline"
+    assert "2023" in row["reason"].item()
+    assert pd.isna(row["verdict"].item())
     assert pd.isna(row["baseline"].item())

@@ -182,6 +182,13 @@ class Settings(Frozen):
         "cchi", description="harm measures: 'cchi' or a CSV of offence_code,weight"
     )
     include_proactive: bool = Field(False, description="harm: count drug and weapon possession too")
+    outcome_lookback_months: int = Field(
+        12,
+        ge=0,
+        le=60,
+        description="period outcome rates: months of recorded crime needed before a month "
+        "whose outcomes are counted (outcomes of older crimes cannot be attributed)",
+    )
     spc: SpcSettings = SpcSettings()
 
     @property
