@@ -382,6 +382,14 @@ MonthOption = Annotated[str, typer.Option("--month", help="Reporting month, YYYY
 ForceOption = Annotated[
     str | None, typer.Option("--force", help="Force to evaluate when the framework names none.")
 ]
+ProfileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="Force profile YAML (areas, populations); see 'policeperf force init'. "
+        "Default: the shipped profile of the force, if any.",
+    ),
+]
 
 
 @app.command()
@@ -404,6 +412,7 @@ def evaluate(
     area: Annotated[
         str | None, typer.Option("--area", help="Only this area: all, an area or a district.")
     ] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """The results table: every measure x area for the reporting month, with rolling 12 months,
     baseline, changes, verdict and method."""
@@ -416,7 +425,7 @@ def evaluate(
         )
     reporting = month_option(month)
     with Store(resolve_store_path(store), read_only=True) as db:
-        results = run(db, framework, reporting, force=force)
+        results = run(db, framework, reporting, force=force, profile=profile)
     if not all_months:
         results = results[results["month"] == reporting]
     if area is not None:
@@ -465,10 +474,11 @@ def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
     force = results.attrs.get("force")
     for c in state.coverage:
         if c["force"] == force:
+            source = f" ({c['source']})" if c["source"] else ""
             lines.append(
                 (
-                    f"{c['table']} ({c['source']})",
-                    f"{c['first_month']} to {c['last_month']}, {c['months']} months, {c['rows']:,} rows",
+                    f"Coverage: {c['table']}{source}",
+                    f"{c['summary']}; {c['months']} months received, {c['rows']:,} rows",
                 )
             )
     for s in state.sources:
@@ -515,6 +525,7 @@ def report(
             "--cohort", help="Managed cohort CSV (person_id, adopted) for the harm section."
         ),
     ] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance."""
@@ -532,7 +543,7 @@ def report(
     model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
-            results = run(db, model, reporting, force=force)
+            results = run(db, model, reporting, force=force, profile=profile)
         provenance = provenance_lines(db, results)
         model = model.model_copy(update={"force": results.attrs.get("force")})
         harm = (
@@ -565,6 +576,7 @@ def serve(
             help="Require this token on every request (16+ characters).", envvar="POLICEPERF_TOKEN"
         ),
     ] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """The local dashboard: every measure by pillar with verdict and SPC, drill-down by measure,
     area and month, downloads, and a JSON API (/api/docs)."""
@@ -579,12 +591,55 @@ def serve(
         host=host,
         port=port,
         token=token,
+        profile=profile,
     )
     check_bind(settings)
     Store(settings.store, read_only=True).close()  # a clear error now rather than on the first page
     application = create_app(settings)
     err.print(f"policeperf dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+force_app = typer.Typer(
+    help="Force profiles: policing areas and populations.", no_args_is_help=True
+)
+app.add_typer(force_app, name="force")
+
+
+@force_app.command("init")
+@user_errors
+def force_init(
+    name: Annotated[str, typer.Argument(help="The force, as in the data ('Kent Police').")],
+    store: StoreOption = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Profile file to write; stdout if absent.")
+    ] = None,
+) -> None:
+    """Start a force profile from the districts seen in the store: group them into areas and give
+    their populations, then pass the file to evaluate, report and serve with --profile."""
+    from policeperf.framework.profile import profile_template
+
+    with Store(resolve_store_path(store), read_only=True) as db:
+        forces = [str(r[0]) for r in db.fetchall("SELECT DISTINCT force FROM crimes ORDER BY 1")]
+        if name not in forces:
+            known = ", ".join(forces) or "none"
+            raise PolicePerfError(f"no crimes for {name!r} in the store; forces held: {known}")
+        districts = [
+            str(r[0])
+            for r in db.fetchall(
+                "SELECT DISTINCT district FROM crimes WHERE force = ? AND district IS NOT NULL",
+                [name],
+            )
+        ]
+    text = profile_template(name, districts)
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    if out_file.exists():
+        raise PolicePerfError(f"{out_file}: already exists; edit it or choose another --out")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(text, encoding="utf-8")
+    err.print(f"wrote {out_file} with {len(districts)} districts; edit its areas and populations")
 
 
 harm_app = typer.Typer(

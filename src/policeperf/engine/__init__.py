@@ -80,9 +80,7 @@ def evaluate_backend(
     framework = framework.model_copy(update={"force": chosen})
     reporting = _month(month)
     profile = profile or resolve_profile(chosen)
-    districts = pd.DataFrame(
-        profile.district_areas(), columns=["district", "area"], dtype="object"
-    )
+    districts = pd.DataFrame(profile.district_areas(), columns=["district", "area"], dtype="object")
     coverage = _coverage(backend, chosen)
     cube = build_cube(backend, framework, Scope(force=chosen, last_month=reporting), districts)
     first = min((min(m) for m in (coverage or {}).values() if m), default=None)

@@ -125,7 +125,10 @@ class Availability:
             )
         gone = self.missing_in(range(start, i + 1))
         if gone:
-            return INCOMPLETE_WINDOW, f"the {what} include months without data: {_months_text(gone)}"
+            return (
+                INCOMPLETE_WINDOW,
+                f"the {what} include months without data: {_months_text(gone)}",
+            )
         b0 = month_index(baseline_first) - month_index(first)
         if b0 < 0:
             return INCOMPLETE_BASELINE, (
@@ -135,7 +138,10 @@ class Availability:
         gone = self.missing_in(range(b0, b0 + 12))
         if b0 + 12 > len(self.months) or gone:
             gone = gone or [add_months(baseline_first, k) for k in range(12)]
-            return INCOMPLETE_BASELINE, f"the baseline year has months without data: {_months_text(gone)}"
+            return (
+                INCOMPLETE_BASELINE,
+                f"the baseline year has months without data: {_months_text(gone)}",
+            )
         return OK, None
 
     def run_start(self, i: int) -> int:

@@ -84,7 +84,9 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
         else:
             groups = cube.additive[cube.additive["measure_id"] == m.id]
             build = _additive_rows
-        frames = {(str(lv), str(ar)): f for (lv, ar), f in groups.groupby(["level", "area"], sort=False)}
+        frames = {
+            (str(lv), str(ar)): f for (lv, ar), f in groups.groupby(["level", "area"], sort=False)
+        }
         for key in ctx.geographies:
             frames.setdefault(key, groups.iloc[0:0])
         for (level, area), frame in frames.items():
@@ -95,9 +97,22 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
 
 
 ALWAYS_PRESENT = (
-    "status", "reason", "verdict", "method", "verdict_direction", "statistic", "p_value", "ci_low",
-    "ci_high", "verdict_note", "confidence", "month_verdict", "month_method", "spc_class",
-    "spc_rule", "spc_restarted",
+    "status",
+    "reason",
+    "verdict",
+    "method",
+    "verdict_direction",
+    "statistic",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "verdict_note",
+    "confidence",
+    "month_verdict",
+    "month_method",
+    "spc_class",
+    "spc_rule",
+    "spc_restarted",
 )
 """Columns every results table has, even when no row of it could be given a verdict."""
 
@@ -262,7 +277,9 @@ def _median_rows(
         b = S.baseline_year(month, fixed)
         status, reason = statuses[i]
         baseline_first = month_index(date(b, 4, 1)) - month_index(months[0])
-        complete = baseline_first >= 0 and not avail.missing_in(range(baseline_first, baseline_first + 12))
+        complete = baseline_first >= 0 and not avail.missing_in(
+            range(baseline_first, baseline_first + 12)
+        )
         baseline = years.get(b, (None, 0))[0] if complete else None
         row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
         row.update(status=status, reason=reason)

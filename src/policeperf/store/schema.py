@@ -304,7 +304,9 @@ CREATE TABLE IF NOT EXISTS coverage (
 """The months of data received: one row per batch x force x canonical table x month covered.
 A month with no row here is missing for that table, never zero (see store/coverage.py)."""
 
-SYSTEM_DDL = COVERAGE_DDL + """
+SYSTEM_DDL = (
+    COVERAGE_DDL
+    + """
 CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS ingest_batches (
     batch_id INTEGER PRIMARY KEY,
@@ -334,6 +336,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw VARCHAR
 );
 """
+)
 
 
 def table_ddl(table: Table) -> str:

@@ -252,6 +252,9 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         if now.empty:
             raise HTTPException(404, "no results for this measure and month")
 
+        if now[now["area"] == area].empty:
+            raise HTTPException(404, f"no results for this measure in {area}")
+
         def context() -> dict[str, Any]:
             current = now[now["area"] == area].to_dict(orient="records")[0]
             chart = measure_charts(rows[rows["month"] <= chosen], [measure_id], area).get(

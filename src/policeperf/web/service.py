@@ -71,7 +71,8 @@ class ResultsService:
         if cached is not None:
             return cached
         with self._open() as db:
-            frame = evaluate(db, self.framework, month or self._today(), force=self.settings.force)
+            frame = evaluate(db, self.framework, month or self._latest(db), force=self.settings.force,
+                             profile=self.settings.profile)  # fmt: skip
         with self._lock:
             self._results[key] = frame
         return frame
@@ -81,8 +82,10 @@ class ResultsService:
 
     def months(self) -> list[date]:
         def make() -> list[date]:
+            # Only months with data: a month every measure lacks is not offered.
             frame = self.results(None)
-            return sorted(set(frame.loc[frame["area_level"] == "force", "month"]), reverse=True)
+            held = frame[(frame["area_level"] == "force") & (frame["status"] != "no_data")]
+            return sorted(set(held["month"]), reverse=True)
 
         return self.memo(("months",), make)  # type: ignore[no-any-return]
 
@@ -102,6 +105,13 @@ class ResultsService:
         with self._lock:
             self._extras[full] = value
         return value
+
+    def _latest(self, db: Store) -> date:
+        """The latest month any table was received for the force (today if none is recorded)."""
+        force = self.settings.force or self.framework.force
+        sql = "SELECT max(month) FROM coverage" + (" WHERE force = ?" if force else "")
+        latest = db.scalar(sql, [force] if force else [])
+        return latest if isinstance(latest, date) else self._today()
 
     @property
     def force(self) -> str:
