@@ -595,7 +595,11 @@ def serve(
     )
     check_bind(settings)
     Store(settings.store, read_only=True).close()  # a clear error now rather than on the first page
-    application = create_app(settings)
+    from policeperf.web.service import ResultsService
+
+    service = ResultsService(settings)
+    service.check_force()
+    application = create_app(settings, service)
     err.print(f"policeperf dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

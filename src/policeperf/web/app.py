@@ -153,6 +153,11 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
         return _error(request, 400, f"{where}: {first.get('msg', 'invalid')}".strip(": "))
 
+    @app.exception_handler(PolicePerfError)
+    async def data_condition(request: Request, exc: PolicePerfError) -> Response:
+        # What the store cannot answer (no data for the force or month) is said, not a 500.
+        return _error(request, 409, str(exc))
+
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> Response:
         return _error(
