@@ -68,6 +68,9 @@ class Availability:
     months: list[date]
     usable: np.ndarray
     why: list[str | None]
+    received: np.ndarray | None = None
+    """Per month: every table it needs was received (False: no_data). A month received but not
+    usable lacks the look-back a period outcome rate needs (incomplete_window)."""
 
     @classmethod
     def build(
@@ -84,12 +87,13 @@ class Availability:
         if coverage is None:
             return cls(months, np.ones(n, dtype=bool), [None] * n)
         usable = np.ones(n, dtype=bool)
+        received = np.ones(n, dtype=bool)
         why: list[str | None] = [None] * n
         needed = tables_needed(m)
         for i, month in enumerate(months):
             missing = [t for t in needed if month not in coverage.get(t, set())]
             if missing:
-                usable[i] = False
+                usable[i] = received[i] = False
                 why[i] = "; ".join(
                     f"no {TABLE_LABELS.get(t, t)} data for {_label(month)}" for t in missing
                 )
@@ -104,7 +108,7 @@ class Availability:
                         f"months before, and the store has no recorded crime for "
                         f"{_months_text(absent)}"
                     )
-        return cls(months, usable, why)
+        return cls(months, usable, why, received)
 
     def missing_in(self, indices: Iterable[int]) -> list[date]:
         return [self.months[i] for i in indices if 0 <= i < len(self.months) and not self.usable[i]]
@@ -115,7 +119,8 @@ class Availability:
         """Status of the row at month `i` whose headline compares the `length` months ending at
         `i` with the twelve months from `baseline_first`."""
         if not self.usable[i]:
-            return NO_DATA, self.why[i]
+            lookback = self.received is not None and self.received[i]
+            return (INCOMPLETE_WINDOW if lookback else NO_DATA), self.why[i]
         start = i - length + 1
         first = self.months[0]
         if start < 0:
