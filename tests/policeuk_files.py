@@ -29,7 +29,7 @@ def street_rows(
         crime_id = (
             ""
             if category == "Anti-social behaviour"
-            else f"{month:%Y%m}-{i:05d}-{rng.random():.6f}"
+            else f"{force[:4]}{month:%Y%m}-{i:05d}-{rng.random():.6f}"
         )
         rows.append([crime_id, f"{month:%Y-%m}", force, force, "0.1", "52.2", "On or near Main Street",
                      code, name, category, "" if not crime_id else "Under investigation", ""])  # fmt: skip
