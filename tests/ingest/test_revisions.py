@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -263,3 +264,33 @@ def test_a_failure_in_the_middle_of_a_supersession_leaves_the_store_as_it_was(
     ingest_police_uk(store, [republished])
     assert store.fetchall("SELECT last_outcome_label FROM crimes") == [(CAUTION,)]
     assert_nothing_lost(store)
+
+
+def test_the_command_line_says_which_batch_superseded_which(
+    tmp_path: Path, jan_rows: dict[str, list[str]]
+) -> None:
+    from typer.testing import CliRunner
+
+    from policeperf.cli import app
+
+    runner = CliRunner()
+    rows = jan_rows["header"] + jan_rows["waiting"] + jan_rows["asb"]
+    store = ["--store", str(tmp_path / "s.duckdb")]
+    first = write(tmp_path / "v1", rows)
+    second = write(tmp_path / "v2", [r.replace(SUU, CAUTION) for r in rows])
+    assert runner.invoke(app, ["ingest", "police-uk", str(first), *store]).exit_code == 0
+
+    refused = runner.invoke(app, ["ingest", "police-uk", str(second), "--revisions", "x", *store])
+    assert refused.exit_code == 2
+    done = runner.invoke(app, ["ingest", "police-uk", str(second), "--json", *store])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["batches"][0]["supersedes"] == [1]
+
+    status = json.loads(runner.invoke(app, ["status", "--json", *store]).stdout)
+    assert [(b["batch_id"], b["superseded_by"]) for b in status["superseded"]] == [(1, 2)]
+    assert status["history"] == [
+        {"table": "asb_incidents", "because": "republished", "rows": 1},
+        {"table": "crimes", "because": "republished", "rows": 1},
+    ]
+    text = runner.invoke(app, ["status", *store], env={"COLUMNS": "200"}).stdout
+    assert "Superseded batches" in text and "History" in text
