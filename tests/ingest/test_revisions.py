@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from policeperf.engine import evaluate
 from policeperf.errors import PolicePerfError
 from policeperf.ingest import batch as batch_module
 from policeperf.ingest.run import ingest_police_uk
@@ -98,6 +99,10 @@ def test_a_month_republished_with_one_character_changed_does_not_double_anti_soc
     assert store.scalar("SELECT count(*) FROM crimes_history WHERE superseded_by = 2") == crimes
     assert store.scalar("SELECT count(*) FROM quarantine") == 0
     assert_nothing_lost(store)
+
+    results = evaluate(store, "police-uk", "2024-01")
+    board = results[(results.measure_id == "asb") & (results.area_level == "force")]
+    assert board.value.tolist() == [asb]
 
 
 def test_a_republished_real_outcome_replaces_status_update_unavailable_which_becomes_history(
