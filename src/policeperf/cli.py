@@ -260,12 +260,12 @@ def render_status(status: StoreStatus) -> None:
         out.print(cov)
     if status.sources:
         src = Table(title="Batches", title_justify="left")
-        for col in ("source", "kind", "files", "rows in", "accepted", "quarantined"):
+        for col in ("source", "kind", "files", "rows in", "accepted", "quarantined", "superseded"):
             src.add_column(col, justify="left" if col in ("source", "kind") else "right")
         for s in status.sources:
             src.add_row(
                 s["source"], s["kind"], str(s["files"]), f"{s['rows_in']:,}",
-                f"{s['rows_accepted']:,}", f"{s['rows_quarantined']:,}",
+                f"{s['rows_accepted']:,}", f"{s['rows_quarantined']:,}", str(s["superseded"]),
             )  # fmt: skip
         out.print(src)
     if status.superseded:
@@ -527,7 +527,8 @@ def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
         lines.append(
             (
                 f"Batches: {s['source']} {s['kind']}",
-                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}",
+                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}"
+                + (f"; {s['superseded']} superseded by a republication" if s["superseded"] else ""),
             )
         )
     for q in state.quarantine[:10]:

@@ -293,6 +293,7 @@ def test_the_command_line_says_which_batch_superseded_which(
 
     status = json.loads(runner.invoke(app, ["status", "--json", *store]).stdout)
     assert [(b["batch_id"], b["superseded_by"]) for b in status["superseded"]] == [(1, 2)]
+    assert [(b["files"], b["superseded"]) for b in status["sources"]] == [(2, 1)]
     assert status["history"] == [
         {"table": "asb_incidents", "because": "republished", "rows": 1},
         {"table": "crimes", "because": "republished", "rows": 1},

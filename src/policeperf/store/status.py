@@ -22,7 +22,8 @@ class StoreStatus:
     coverage: list[dict[str, Any]] = field(default_factory=list)
     """Per force and table: months received as runs, the gaps between them, rows held."""
     sources: list[dict[str, Any]] = field(default_factory=list)
-    """Per source and kind: files, rows in, accepted, quarantined."""
+    """Per source and kind: files, rows in, accepted, quarantined, and files superseded by a
+    republication (their accepted rows are history now)."""
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     """Quarantined rows by table, field and check."""
     superseded: list[dict[str, Any]] = field(default_factory=list)
@@ -49,7 +50,8 @@ def store_status(store: Store) -> StoreStatus:
     status.sources = store.fetch_dicts(
         """
         SELECT source, kind, count(*) AS files, sum(rows_in) AS rows_in,
-               sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined
+               sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined,
+               count(superseded_by) AS superseded
         FROM ingest_batches GROUP BY ALL ORDER BY 1, 2
         """
     )
