@@ -42,6 +42,10 @@ RevisionPolicy = Literal["latest", "first"]
 REVISION_POLICIES: tuple[str, ...] = get_args(RevisionPolicy)
 DEFAULT_REVISION_POLICY: RevisionPolicy = "latest"
 
+ALREADY_HELD_CHECKS = ("duplicate", "revision", "republished")
+"""Quarantine checks meaning the store already holds the content or a state that stands in for
+it: a file all of whose rows fail only these is not a wrong file or mapping."""
+
 
 @dataclass(frozen=True)
 class Span:
