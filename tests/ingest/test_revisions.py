@@ -300,3 +300,41 @@ def test_the_command_line_says_which_batch_superseded_which(
     ]
     text = runner.invoke(app, ["status", *store], env={"COLUMNS": "200"}).stdout
     assert "Superseded batches" in text and "History" in text
+
+
+def test_an_old_publication_fed_again_is_skipped_and_does_not_become_current(
+    store: Store, tmp_path: Path, jan_rows: dict[str, list[str]]
+) -> None:
+    rows = jan_rows["header"] + jan_rows["waiting"]
+    old = write(tmp_path / "old", rows)
+    ingest_police_uk(store, [old])
+    ingest_police_uk(store, [write(tmp_path / "new", [r.replace(SUU, CAUTION) for r in rows])])
+    again = ingest_police_uk(store, [old]).batches[0]
+
+    assert again.skipped and again.batch_id == 1
+    assert store.fetchall("SELECT last_outcome_label, batch_id FROM crimes") == [(CAUTION, 2)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "table", "edit"),
+    [
+        ("outcomes", "outcomes", ("On or near", "On or neat")),
+        ("stop-and-search", "stop_searches", ("Male", "Malf")),
+    ],
+)
+def test_a_republished_outcomes_or_stop_and_search_month_replaces_the_one_held(
+    store: Store, tmp_path: Path, kind: str, table: str, edit: tuple[str, str]
+) -> None:
+    name = f"2024-01/2024-01-cambridgeshire-{kind}.csv"
+    with zipfile.ZipFile(CAMBS_2024) as zf:
+        text = zf.read(name).decode("utf-8-sig").rstrip("\n")
+    changed = text.replace(*edit, 1)
+    assert changed != text
+    ingest_police_uk(store, [write(tmp_path / "v1", [text], Path(name).name)])
+    held = store.scalar(f"SELECT count(*) FROM {table}")
+    report = ingest_police_uk(store, [write(tmp_path / "v2", [changed], Path(name).name)])
+
+    assert report.batches[0].supersedes == [1]
+    assert store.scalar(f"SELECT count(*) FROM {table}") == held > 0
+    assert store.scalar(f"SELECT count(*) FROM {history_name(REVISED_TABLES[table])}") == held
+    assert_nothing_lost(store)
