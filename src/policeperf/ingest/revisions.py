@@ -121,7 +121,7 @@ class RevisionPlan:
             f"""
             CREATE OR REPLACE TEMP TABLE __compared AS
             SELECT c.__file, c.__line,
-                   CASE WHEN {use_store} THEN d.__content ELSE c.prev_content END AS ref_content,
+                   CASE WHEN {use_store} THEN {stored} ELSE c.prev_content END AS ref_content,
                    CASE WHEN {use_store} THEN d.batch_id ELSE c.prev_batch END AS ref_batch,
                    CASE WHEN {use_store} THEN coalesce(b.file, 'unknown file') ELSE c.prev_file END
                        AS ref_file,
@@ -137,7 +137,7 @@ class RevisionPlan:
                 WHERE x.__reason IS NULL AND {self._live("x")}
                 WINDOW w AS (PARTITION BY {by_key} ORDER BY b.__order, x.__line)
             ) c
-            LEFT JOIN (SELECT *, {stored} AS __content FROM {route.table.name} d) d ON {same_key}
+            LEFT JOIN {route.table.name} d ON {same_key}
             LEFT JOIN ingest_batches b ON b.batch_id = d.batch_id
             WHERE c.n > 1 OR d.batch_id IS NOT NULL
             """
