@@ -65,7 +65,7 @@ class RevisionPlan:
         policy: which publication wins.
         ids: batch id per file name.
         superseded_in_group: file name -> batch id of a later file of the same group publishing
-            the same span (`latest`); that file's rows become history once inserted.
+            the same span (`latest`); the earlier file's rows become history once inserted.
         supersedes: file name -> batch ids of stored batches its span replaced.
     """
 
@@ -90,43 +90,55 @@ class RevisionPlan:
         if not key:
             return
         label = " / ".join(route.sources[k].label if k in route.sources else k for k in key)
-
-        def dup(alias: str) -> str:
-            return f"{sql_str(label + ': duplicate ')} || '''' || {_key_text(alias, key)} || ''''"
-
-        by_key = ", ".join("x." + ident(k) for k in key)
+        _mark_repeats_in_file(con, typed, key, label)
+        self._compare(con, typed, route)
+        duplicate = _duplicate_reason(label, key, "r")
+        revision = (
+            f"{sql_str(label + ': published again with different content ')} || '''' || "
+            f"{_key_text('r', key)} || '''' || r.where_seen "
+            "|| '; revisions policy ''first'' keeps that state'"
+        )
+        # Under `latest` a revision is accepted: its row is left unmarked.
+        different = "NULL" if self.policy == "latest" else "'revision'"
         con.execute(
             f"""
-            UPDATE {typed} t SET __field = {sql_str(label)}, __check = 'duplicate',
-                __reason = {dup("t")} || '; first seen at line ' || d.first_line || ' of this file'
-            FROM (SELECT x.__file, x.__line, first_value(x.__line) OVER w AS first_line,
-                         row_number() OVER w AS n
-                  FROM {typed} x WHERE x.__reason IS NULL
-                  WINDOW w AS (PARTITION BY x.__file, {by_key} ORDER BY x.__line)) d
-            WHERE t.__file = d.__file AND t.__line = d.__line AND d.n > 1
+            UPDATE {typed} t SET __field = {sql_str(label)}, __check = r.check_name,
+                __reason = CASE r.check_name WHEN 'duplicate' THEN {duplicate} || r.where_seen
+                                ELSE {revision} END
+            FROM (SELECT x.*, c.where_seen, c.check_name FROM {typed} x JOIN (
+                      SELECT __file, __line,
+                             '; first seen in batch ' || ref_batch || ' (' || ref_file || ' line '
+                             || coalesce(ref_line::VARCHAR, '?') || ')' AS where_seen,
+                             CASE WHEN __content IS NOT DISTINCT FROM ref_content THEN 'duplicate'
+                                  ELSE {different} END AS check_name
+                      FROM __compared) c USING (__file, __line)) r
+            WHERE t.__file = r.__file AND t.__line = r.__line AND r.check_name IS NOT NULL
             """
         )
-        content = _content("x", route)
-        stored = _content("d", route)
+        con.execute("DROP TABLE __compared")
+
+    def _compare(self, con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> None:
+        """`__compared`: each valid row of a live file whose key is held, with the state it is
+        compared with. Under `latest` that is the state it would replace: the previous file's in
+        this group, else the store's. Under `first` it is the state that stands: the store's, else
+        the first file's in this group."""
+        key = route.table.key
+        by_key = ", ".join("x." + ident(k) for k in key)
         same_key = " AND ".join(f"c.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in key)
+        content, stored = _content("x", route), _content("d", route)
         if self.policy == "latest":
-            # The state a row would replace: the previous file's in this group, else the store's.
-            prev = "lag"
-            use_store = "c.prev_batch IS NULL"
+            prev, use_store = "lag", "c.prev_batch IS NULL"
         else:
-            # The state that stands: the store's, else the first file's in this group.
-            prev = "first_value"
-            use_store = "d.batch_id IS NOT NULL"
+            prev, use_store = "first_value", "d.batch_id IS NOT NULL"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE __compared AS
-            SELECT c.__file, c.__line,
+            SELECT c.__file, c.__line, c.__content,
                    CASE WHEN {use_store} THEN {stored} ELSE c.prev_content END AS ref_content,
                    CASE WHEN {use_store} THEN d.batch_id ELSE c.prev_batch END AS ref_batch,
                    CASE WHEN {use_store} THEN coalesce(b.file, 'unknown file') ELSE c.prev_file END
                        AS ref_file,
-                   CASE WHEN {use_store} THEN d.source_line ELSE c.prev_line END AS ref_line,
-                   c.__content
+                   CASE WHEN {use_store} THEN d.source_line ELSE c.prev_line END AS ref_line
             FROM (
                 SELECT x.*, {content} AS __content,
                        {prev}({content}) OVER w AS prev_content,
@@ -142,32 +154,6 @@ class RevisionPlan:
             WHERE c.n > 1 OR d.batch_id IS NOT NULL
             """
         )
-        where = (
-            "'; first seen in batch ' || c.ref_batch || ' (' || c.ref_file || ' line ' "
-            "|| coalesce(c.ref_line::VARCHAR, '?') || ')'"
-        )
-        revision = (
-            "WHEN NOT c.__content IS NOT DISTINCT FROM c.ref_content THEN NULL"
-            if self.policy == "latest"
-            else "WHEN NOT c.__content IS NOT DISTINCT FROM c.ref_content THEN 'revision'"
-        )
-        con.execute(
-            f"""
-            UPDATE {typed} t SET __field = {sql_str(label)}, __check = r.check_name,
-                __reason = CASE r.check_name
-                    WHEN 'duplicate' THEN {dup("r")} || r.where_seen
-                    ELSE {sql_str(label + ": published again with different content ")}
-                         || '''' || {_key_text("r", key)} || ''''
-                         || r.where_seen || '; revisions policy ''first'' keeps that state' END
-            FROM (SELECT x.*, c.where_seen, c.check_name FROM {typed} x JOIN (
-                      SELECT c.__file, c.__line, {where} AS where_seen,
-                             CASE WHEN c.__content IS NOT DISTINCT FROM c.ref_content
-                                  THEN 'duplicate' {revision} END AS check_name
-                      FROM __compared c) c USING (__file, __line)) r
-            WHERE t.__file = r.__file AND t.__line = r.__line AND r.check_name IS NOT NULL
-            """
-        )
-        con.execute("DROP TABLE __compared")
 
     def settle(self, con: duckdb.DuckDBPyConnection, route: Route) -> None:
         """After a route's rows are inserted: rows of files superseded within the group, and
@@ -324,6 +310,30 @@ def _quarantine_republished(
                 WHERE __file = ? AND __reason IS NULL""",
             [field_name, reason, file],
         )
+
+
+def _mark_repeats_in_file(
+    con: duckdb.DuckDBPyConnection, typed: str, key: Sequence[str], label: str
+) -> None:
+    """A key repeated within one file is a duplicate of its first occurrence: one file is one
+    publication."""
+    by_key = ", ".join("x." + ident(k) for k in key)
+    con.execute(
+        f"""
+        UPDATE {typed} t SET __field = {sql_str(label)}, __check = 'duplicate',
+            __reason = {_duplicate_reason(label, key, "t")} || '; first seen at line '
+                       || d.first_line || ' of this file'
+        FROM (SELECT x.__file, x.__line, first_value(x.__line) OVER w AS first_line,
+                     row_number() OVER w AS n
+              FROM {typed} x WHERE x.__reason IS NULL
+              WINDOW w AS (PARTITION BY x.__file, {by_key} ORDER BY x.__line)) d
+        WHERE t.__file = d.__file AND t.__line = d.__line AND d.n > 1
+        """
+    )
+
+
+def _duplicate_reason(label: str, key: Sequence[str], alias: str) -> str:
+    return f"{sql_str(label + ': duplicate ')} || '''' || {_key_text(alias, key)} || ''''"
 
 
 def _key_text(alias: str, key: Sequence[str]) -> str:
