@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -338,3 +341,46 @@ def test_a_republished_outcomes_or_stop_and_search_month_replaces_the_one_held(
     assert store.scalar(f"SELECT count(*) FROM {table}") == held > 0
     assert store.scalar(f"SELECT count(*) FROM {history_name(REVISED_TABLES[table])}") == held
     assert_nothing_lost(store)
+
+
+KILLED_CHILD = """
+import sys, time
+from pathlib import Path
+from policeperf.ingest import batch
+from policeperf.ingest.run import ingest_police_uk
+from policeperf.store import Store
+
+def stall(*args):
+    Path(sys.argv[3]).write_text("superseded, not committed")
+    time.sleep(600)
+
+batch._summarise = stall
+with Store(sys.argv[1]) as db:
+    ingest_police_uk(db, [sys.argv[2]])
+"""
+
+
+def test_a_process_killed_in_the_middle_of_a_supersession_leaves_the_store_as_it_was(
+    tmp_path: Path, jan_rows: dict[str, list[str]]
+) -> None:
+    rows = jan_rows["header"] + jan_rows["waiting"] + jan_rows["asb"]
+    path = tmp_path / "store.duckdb"
+    with Store(path) as db:
+        ingest_police_uk(db, [write(tmp_path / "v1", rows)])
+        before = snapshot(db)
+    republished = write(tmp_path / "v2", [r.replace(SUU, CAUTION) for r in rows])
+    marker = tmp_path / "marker"
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CHILD, str(path), str(republished), str(marker)],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert child.poll() is None, child.stderr.read() if child.stderr else ""
+        assert time.monotonic() < deadline, "the ingest never reached its supersession"
+        time.sleep(0.05)
+    child.kill()
+    child.wait(timeout=30)
+
+    with Store(path) as db:
+        assert snapshot(db) == before
