@@ -23,6 +23,7 @@ from rich.table import Table
 from policeperf import __version__
 from policeperf.errors import PolicePerfError, StoreError
 from policeperf.ingest.batch import BatchResult
+from policeperf.ingest.revisions import DEFAULT_REVISION_POLICY, RevisionPolicy
 from policeperf.ingest.run import IngestReport, total_bytes
 from policeperf.store import Store, resolve_store_path
 from policeperf.store.status import StoreStatus, store_status
@@ -140,7 +141,10 @@ def render_report(report: IngestReport, as_json: bool) -> None:
         note = (
             "already ingested; nothing written"
             if b.skipped
-            else ", ".join(f"{k} {v:,}" for k, v in sorted(b.quarantined_by_check.items()))
+            else ", ".join(
+                [f"{k} {v:,}" for k, v in sorted(b.quarantined_by_check.items())]
+                + revision_notes(b)
+            )
         )
         table.add_row(
             Path(b.file).name, str(b.batch_id), f"{b.rows_in:,}", f"{b.rows_accepted:,}",
@@ -154,6 +158,18 @@ def render_report(report: IngestReport, as_json: bool) -> None:
     )
 
 
+def revision_notes(b: BatchResult) -> list[str]:
+    """What a batch replaced, or what replaced it (docs/revisions.md)."""
+    notes = []
+    if b.supersedes:
+        notes.append("supersedes batch " + ", ".join(str(x) for x in b.supersedes))
+    if b.rows_revised:
+        notes.append(f"revised {b.rows_revised:,} earlier rows")
+    if b.superseded_by is not None:
+        notes.append(f"superseded by batch {b.superseded_by}")
+    return notes
+
+
 @ingest_app.command("police-uk")
 @user_errors
 def ingest_police_uk_command(
@@ -163,6 +179,14 @@ def ingest_police_uk_command(
         str | None,
         typer.Option(help="Force name for stop-and-search files whose name does not say it."),
     ] = None,
+    revisions: Annotated[
+        RevisionPolicy,
+        typer.Option(
+            help="Which publication of a republished month or a revised crime is current: the "
+            "latest (earlier ones kept as history) or the first (later ones quarantined). "
+            "See docs/revisions.md."
+        ),
+    ] = DEFAULT_REVISION_POLICY,
     as_json: JsonOption = False,
 ) -> None:
     """data.police.uk street, outcomes and stop-and-search CSVs (files, folders, zip archives)."""
@@ -170,8 +194,9 @@ def ingest_police_uk_command(
 
     with Store(resolve_store_path(store)) as db, ingest_progress(paths, not as_json) as progress:
         report = ingest_police_uk(
-            db, paths, force=force, on_progress=progress.done, on_start=progress.start
-        )
+            db, paths, force=force, on_progress=progress.done, on_start=progress.start,
+            revisions=revisions,
+        )  # fmt: skip
     render_report(report, as_json)
 
 
@@ -235,14 +260,31 @@ def render_status(status: StoreStatus) -> None:
         out.print(cov)
     if status.sources:
         src = Table(title="Batches", title_justify="left")
-        for col in ("source", "kind", "files", "rows in", "accepted", "quarantined"):
+        for col in ("source", "kind", "files", "rows in", "accepted", "quarantined", "superseded"):
             src.add_column(col, justify="left" if col in ("source", "kind") else "right")
         for s in status.sources:
             src.add_row(
                 s["source"], s["kind"], str(s["files"]), f"{s['rows_in']:,}",
-                f"{s['rows_accepted']:,}", f"{s['rows_quarantined']:,}",
+                f"{s['rows_accepted']:,}", f"{s['rows_quarantined']:,}", str(s["superseded"]),
             )  # fmt: skip
         out.print(src)
+    if status.superseded:
+        sup = Table(title="Superseded batches (rows kept as history)", title_justify="left")
+        for col in ("batch", "kind", "forces", "first", "last", "superseded by", "file"):
+            sup.add_column(col, justify="right" if col in ("batch", "superseded by") else "left")
+        for b in status.superseded:
+            sup.add_row(
+                str(b["batch_id"]), b["kind"], b["forces"] or "", b["first_month"] or "",
+                b["last_month"] or "", str(b["superseded_by"]), Path(b["file"]).name,
+            )  # fmt: skip
+        out.print(sup)
+    if status.history:
+        hist = Table(title="History (replaced by a later publication)", title_justify="left")
+        for col in ("table", "because", "rows"):
+            hist.add_column(col, justify="right" if col == "rows" else "left")
+        for h in status.history:
+            hist.add_row(h["table"], h["because"], f"{h['rows']:,}")
+        out.print(hist)
     if status.quarantine:
         q = Table(title="Quarantine", title_justify="left")
         for col in ("table", "field", "check", "rows", "example"):
@@ -485,7 +527,8 @@ def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
         lines.append(
             (
                 f"Batches: {s['source']} {s['kind']}",
-                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}",
+                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}"
+                + (f"; {s['superseded']} superseded by a republication" if s["superseded"] else ""),
             )
         )
     for q in state.quarantine[:10]:

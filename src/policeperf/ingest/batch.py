@@ -4,7 +4,8 @@ Each file is a batch with its own row in `ingest_batches`, where `rows_in = rows
 rows_quarantined` is checked before commit (and enforced by the table). The files of one kind in
 one command are staged by one scan and committed together, so a process killed part-way leaves
 the store as it was before the command's files of that kind. Content already ingested is
-skipped, file by file.
+skipped, file by file. With a revisions policy (data.police.uk), a republished month or a
+revised record replaces the rows held and they move to history (`revisions.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pyarrow as pa
 from policeperf.errors import PolicePerfError
 from policeperf.ingest.files import InputFile, police_uk_month, police_uk_name_parts
 from policeperf.ingest.reader import Staged
+from policeperf.ingest.revisions import RevisionPlan, RevisionPolicy, plan_revisions
 from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
 from policeperf.store import Store, coverage
 from policeperf.store.coverage import month_range
@@ -46,6 +48,12 @@ class BatchResult:
     """True when the same content had been ingested already (nothing written)."""
     accepted_by_table: dict[str, int] = field(default_factory=dict)
     quarantined_by_check: dict[str, int] = field(default_factory=dict)
+    supersedes: list[int] = field(default_factory=list)
+    """Earlier batches of the same month(s) this file replaced (their rows are now history)."""
+    rows_revised: int = 0
+    """Rows of earlier batches that this file's revised records moved to history."""
+    superseded_by: int | None = None
+    """A later file of the same command and month(s) that replaced this one."""
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -72,9 +80,12 @@ def run_batches(
     stage: StageFiles,
     routes: Sequence[Route],
     clock: Clock = utc_now,
+    revisions: RevisionPolicy | None = None,
 ) -> list[BatchResult]:
     """Stage `files` (all of one kind, read by the same routes), route their rows into canonical
-    tables and record one batch per file, in one transaction."""
+    tables and record one batch per file, in one transaction. With a `revisions` policy a file
+    may replace rows already held (`ingest/revisions.py`); without one a repeated key is always
+    quarantined as a duplicate."""
     results: dict[str, BatchResult] = {}
     todo: list[InputFile] = []
     seen: set[str] = set()
@@ -106,11 +117,22 @@ def run_batches(
                 counts[r.check_name] = counts.get(r.check_name, 0) + 1
             routed: dict[str, int] = {}
             spans: dict[str, list[_FileSummary]] = {f.name: [] for f in todo}
-            for i, route in enumerate(routes):
-                typed = f"{staged.table}_r{i}"
+            typed_tables = [(f"{staged.table}_r{i}", route) for i, route in enumerate(routes)]
+            for typed, route in typed_tables:
                 build_typed(con, staged.table, route, typed)
-                _mark_duplicates(con, typed, route)
+            plan: RevisionPlan | None = None
+            if revisions is not None:
+                plan = plan_revisions(
+                    con, policy=revisions, source=source, kind=kind, ids=ids, typed=typed_tables
+                )
+            for typed, route in typed_tables:
+                if plan is None:
+                    _mark_duplicates(con, typed, route)
+                else:
+                    plan.mark(con, typed, route)
                 _insert_accepted(con, typed, route)
+                if plan is not None:
+                    plan.settle(con, route)
                 summaries = _summarise(con, typed, route)
                 for s in summaries:
                     result = results[s.file]
@@ -151,13 +173,18 @@ def run_batches(
                     m for s in spans[f.name] for m in (s.first_month, s.last_month) if m is not None
                 ]
                 forces = sorted({x for s in spans[f.name] for x in s.forces})
+                if plan is not None:
+                    result.supersedes = plan.supersedes.get(f.name, [])
+                    result.rows_revised = plan.revised.get(f.name, 0)
+                    result.superseded_by = plan.superseded_in_group.get(f.name)
                 con.execute(
-                    "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         ids[f.name], source, kind, ",".join(r.table.name for r in routes), f.name,
                         f.sha256, started, finished, result.rows_in, result.rows_accepted,
                         result.rows_quarantined, ",".join(forces) or None,
                         min(months) if months else None, max(months) if months else None,
+                        result.superseded_by,
                     ],
                 )  # fmt: skip
                 _record_coverage(con, ids[f.name], f, source, kind, routes, months, forces)

@@ -18,6 +18,7 @@ from policeperf.ingest import home_office, mapped, police_uk
 from policeperf.ingest.batch import BatchResult, Clock, StageFiles, run_batches, utc_now
 from policeperf.ingest.files import InputFile, expand_inputs
 from policeperf.ingest.reference_tables import register_reference
+from policeperf.ingest.revisions import DEFAULT_REVISION_POLICY, RevisionPolicy
 from policeperf.ingest.validate import Route
 from policeperf.store import Store
 
@@ -85,8 +86,10 @@ def ingest_files(
     on_progress: Progress | None = None,
     on_start: Starting | None = None,
     clock: Clock = utc_now,
+    revisions: RevisionPolicy | None = None,
 ) -> IngestReport:
-    """Ingest every file `paths` name with `planner` deciding kind, staging and routes."""
+    """Ingest every file `paths` name with `planner` deciding kind, staging and routes; with a
+    `revisions` policy, republished months and revised records replace what the store holds."""
     register_reference(store.con)
     report = IngestReport()
     with expand_inputs(paths, suffixes) as files:
@@ -106,8 +109,9 @@ def ingest_files(
                 if on_start is not None:
                     on_start(file.name, number, len(plans))
             results = run_batches(
-                store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock
-            )
+                store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock,
+                revisions=revisions,
+            )  # fmt: skip
             for file, result in zip(batch, results, strict=True):
                 report.batches.append(result)
                 if on_progress is not None:
@@ -123,8 +127,10 @@ def ingest_police_uk(
     on_progress: Progress | None = None,
     on_start: Starting | None = None,
     clock: Clock = utc_now,
+    revisions: RevisionPolicy = DEFAULT_REVISION_POLICY,
 ) -> IngestReport:
-    """data.police.uk street, outcomes and stop-and-search files, folders or zip archives."""
+    """data.police.uk street, outcomes and stop-and-search files, folders or zip archives.
+    data.police.uk republishes months: `revisions` says which publication wins (docs/revisions.md)."""
     return ingest_files(
         store,
         paths,
@@ -133,6 +139,7 @@ def ingest_police_uk(
         on_progress=on_progress,
         on_start=on_start,
         clock=clock,
+        revisions=revisions,
     )
 
 

@@ -12,7 +12,7 @@ import duckdb
 
 from policeperf.errors import StoreError
 from policeperf.store.coverage import migrate_from_batches
-from policeperf.store.schema import SCHEMA_VERSION, full_ddl
+from policeperf.store.schema import REVISED_TABLES, SCHEMA_VERSION, full_ddl, history_ddl
 
 DEFAULT_STORE_PATH = Path("policeperf.duckdb")
 STORE_ENV = "POLICEPERF_STORE"
@@ -20,9 +20,17 @@ STORE_ENV = "POLICEPERF_STORE"
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 """A step that takes a store from version v to v + 1."""
 
-MIGRATIONS: Mapping[int, Migration] = {1: migrate_from_batches}
+
+def add_revision_history(con: duckdb.DuckDBPyConnection) -> None:
+    """2 -> 3: history tables for revised records, and the batch that superseded each batch."""
+    con.execute("ALTER TABLE ingest_batches ADD COLUMN superseded_by INTEGER")
+    for table in REVISED_TABLES.values():
+        con.execute(history_ddl(table))
+
+
+MIGRATIONS: Mapping[int, Migration] = {1: migrate_from_batches, 2: add_revision_history}
 """Forward migrations keyed by the version they start from. Version 1 is the first release;
-version 2 added coverage."""
+version 2 added coverage, version 3 the history of revised records."""
 
 
 def resolve_store_path(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:

@@ -7,7 +7,7 @@ from typing import Any
 
 from policeperf.store import coverage as cov
 from policeperf.store.database import Store
-from policeperf.store.schema import RECORD_TABLES
+from policeperf.store.schema import RECORD_TABLES, REVISED_TABLES, history_name
 
 ALWAYS_LISTED = ("crimes", "outcomes")
 """Tables whose coverage is listed for every force even when none was received."""
@@ -22,9 +22,14 @@ class StoreStatus:
     coverage: list[dict[str, Any]] = field(default_factory=list)
     """Per force and table: months received as runs, the gaps between them, rows held."""
     sources: list[dict[str, Any]] = field(default_factory=list)
-    """Per source and kind: files, rows in, accepted, quarantined."""
+    """Per source and kind: files, rows in, accepted, quarantined, and files superseded by a
+    republication (their accepted rows are history now)."""
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     """Quarantined rows by table, field and check."""
+    superseded: list[dict[str, Any]] = field(default_factory=list)
+    """Batches whose month(s) a later publication replaced, and the batch that replaced each."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Rows moved out of the current tables, by table and why (republished or revised)."""
     outside_districts: dict[str, int] = field(default_factory=dict)
     """Rows with no district (outside the force's districts, or no location), by table."""
 
@@ -45,7 +50,8 @@ def store_status(store: Store) -> StoreStatus:
     status.sources = store.fetch_dicts(
         """
         SELECT source, kind, count(*) AS files, sum(rows_in) AS rows_in,
-               sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined
+               sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined,
+               count(superseded_by) AS superseded
         FROM ingest_batches GROUP BY ALL ORDER BY 1, 2
         """
     )
@@ -55,6 +61,21 @@ def store_status(store: Store) -> StoreStatus:
                any_value(reason) AS example
         FROM quarantine GROUP BY ALL ORDER BY rows DESC, 1, 2
         """
+    )
+    status.superseded = store.fetch_dicts(
+        """
+        SELECT batch_id, kind, forces, strftime(first_month, '%Y-%m') AS first_month,
+               strftime(last_month, '%Y-%m') AS last_month, superseded_by, file
+        FROM ingest_batches WHERE superseded_by IS NOT NULL ORDER BY batch_id
+        """
+    )
+    status.history = store.fetch_dicts(
+        " UNION ALL ".join(
+            f"""SELECT '{name}' AS "table", superseded_because AS because, count(*) AS rows
+                FROM {history_name(table)} GROUP BY ALL"""
+            for name, table in REVISED_TABLES.items()
+        )
+        + " ORDER BY 1, 2"
     )
     for row in status.sources:
         for key in ("rows_in", "rows_accepted", "rows_quarantined"):
