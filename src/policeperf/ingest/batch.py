@@ -146,6 +146,7 @@ def run_batches(
                         f"{f.name}: rows_in {result.rows_in} != accepted {result.rows_accepted} + "
                         f"quarantined {result.rows_quarantined}"
                     )
+                _refuse_nothing_accepted(con, ids[f.name], result)
                 months = [
                     m for s in spans[f.name] for m in (s.first_month, s.last_month) if m is not None
                 ]
@@ -160,6 +161,28 @@ def run_batches(
                     ],
                 )  # fmt: skip
     return [results[f.name] for f in files]
+
+
+class NothingAcceptedError(PolicePerfError):
+    """A non-empty file of which no row was accepted: almost always a wrong mapping or file."""
+
+
+def _refuse_nothing_accepted(
+    con: duckdb.DuckDBPyConnection, batch_id: int, result: BatchResult
+) -> None:
+    """Fail the command when every row of a file was quarantined for something other than being
+    already stored: a wrong delimiter or format must not pass as an ingest of 0 rows."""
+    if result.rows_accepted or not set(result.quarantined_by_check) - {"duplicate"}:
+        return
+    line, reason = con.execute(
+        "SELECT line, reason FROM quarantine WHERE batch_id = ? AND check_name <> 'duplicate' "
+        "ORDER BY line LIMIT 1",
+        [batch_id],
+    ).fetchall()[0]
+    raise NothingAcceptedError(
+        f"{result.file}: none of its {result.rows_in:,} rows was accepted (line {line}: "
+        f"{reason}); check the file and its mapping"
+    )
 
 
 def _quarantine_rejected(

@@ -14,6 +14,7 @@ an LSOA code (2011) or LSOA name gives district when no district column is mappe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from policeperf.ingest.batch import StageFiles
 from policeperf.ingest.files import InputFile, read_header
 from policeperf.ingest.reader import Staged, stage_arrow, stage_csv
 from policeperf.ingest.reference_tables import geography_join
-from policeperf.ingest.validate import Route, Source, ident, sql_str
+from policeperf.ingest.validate import Route, Source, exact_integer, ident, sql_str
 from policeperf.store.schema import RECORD_TABLES, Table
 from policeperf.yamlconf import validate_file
 
@@ -53,6 +54,13 @@ class ColumnMapping(BaseModel):
         default=None, description="map from source text to the canonical value"
     )
 
+    @field_validator("format")
+    @classmethod
+    def _strptime_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_strptime_format(value)
+        return value
+
 
 class TableMapping(BaseModel):
     """A column mapping file."""
@@ -64,6 +72,15 @@ class TableMapping(BaseModel):
     sheet: str | None = None
     constants: dict[str, str | int | float | bool] = Field(default_factory=dict)
     columns: dict[str, str | ColumnMapping]
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if len(value) != 1 or value in ('"', "\r", "\n", "\x00"):
+            raise ValueError(
+                f"got {value!r}; expected one character other than a quote or a line break, e.g. ',' or ';'"
+            )
+        return value
 
     @field_validator("table")
     @classmethod
@@ -106,8 +123,25 @@ class TableMapping(BaseModel):
         return ColumnMapping(**{"from": spec}) if isinstance(spec, str) else spec
 
 
+def check_strptime_format(value: str) -> None:
+    """Refuse a date format the reader cannot use (e.g. `%Q`) when the mapping is loaded, not
+    half-way through an ingest."""
+    with duckdb.connect() as con:
+        try:
+            con.execute("SELECT try_strptime('2000-01-01', ?)", [value]).fetchall()
+        except duckdb.Error as exc:
+            detail = str(exc).splitlines()[0].split(": ", 1)[-1]
+            raise ValueError(f"got {value!r}; not a strptime date format ({detail})") from None
+
+
 def load_mapping(path: Path) -> TableMapping:
     return validate_file(path, TableMapping)
+
+
+def fingerprint(mapping: TableMapping) -> str:
+    """The mapping's canonical content: the same for the same meaning, whatever the layout,
+    comments or key order of its file."""
+    return json.dumps(mapping.model_dump(mode="json", by_alias=True), sort_keys=True)
 
 
 def _source(mapping: TableMapping, name: str, alias: str = "s") -> Source | None:
@@ -191,8 +225,8 @@ def route_for(mapping: TableMapping, source_columns: list[str]) -> Route:
         sources["outcome_types"] = Source(
             "NULL",
             sources["outcome_type"].label,
-            typed=f"CASE WHEN try_cast({typed_type} AS SMALLINT) IS NOT NULL "
-            f"THEN [try_cast({typed_type} AS SMALLINT)] END",
+            typed=f"CASE WHEN {exact_integer(typed_type, 'SMALLINT')} IS NOT NULL "
+            f"THEN [{exact_integer(typed_type, 'SMALLINT')}] END",
         )
     return Route(table, sources, from_sql=from_sql, raw_columns=source_columns)
 
@@ -246,7 +280,7 @@ def plan(
 ) -> tuple[str, tuple[str, ...], StageFiles, list[Route]]:
     fmt = _format_of(file, mapping)
     if fmt == "csv":
-        header = read_header(file.path, file.name)
+        header = read_header(file.path, file.name, mapping.delimiter)
 
         def stage(conn: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -> Staged:
             return stage_csv(

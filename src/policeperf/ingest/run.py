@@ -7,8 +7,9 @@ line can draw a bar without this package knowing about terminals.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -82,17 +83,23 @@ def ingest_files(
     source: str,
     planner: Planner,
     suffixes: Sequence[str] = (".csv",),
+    fingerprint: str = "",
     on_progress: Progress | None = None,
     on_start: Starting | None = None,
     clock: Clock = utc_now,
 ) -> IngestReport:
-    """Ingest every file `paths` name with `planner` deciding kind, staging and routes."""
+    """Ingest every file `paths` name with `planner` deciding kind, staging and routes.
+
+    `fingerprint` is what else decides the rows a file gives (a mapping's canonical content):
+    it is folded into each file's content hash, so the same file read through a corrected
+    mapping is a new batch rather than "already ingested"."""
     register_reference(store.con)
     report = IngestReport()
-    with expand_inputs(paths, suffixes) as files:
-        if not files:
+    with expand_inputs(paths, suffixes) as found:
+        if not found:
             names = ", ".join(str(p) for p in paths)
             raise InputFileError(names, f"no {'/'.join(suffixes)} files found")
+        files = [with_fingerprint(f, fingerprint) for f in found]
         plans = [(file, planner(store.con, file)) for file in files]
         groups: dict[tuple[str, ...], list[tuple[InputFile, Plan]]] = {}
         for file, planned in plans:
@@ -113,6 +120,13 @@ def ingest_files(
                 if on_progress is not None:
                     on_progress(result, file.path.stat().st_size)
     return report
+
+
+def with_fingerprint(file: InputFile, fingerprint: str) -> InputFile:
+    if not fingerprint:
+        return file
+    digest = hashlib.sha256(f"{file.sha256}\n{fingerprint}".encode()).hexdigest()
+    return replace(file, sha256=digest)
 
 
 def ingest_police_uk(
@@ -168,6 +182,7 @@ def ingest_table(
         source=mapped.SOURCE,
         planner=lambda con, f: mapped.plan(con, f, mapping),
         suffixes=(".csv", ".parquet", ".xlsx"),
+        fingerprint=mapped.fingerprint(mapping),
         on_progress=on_progress,
         on_start=on_start,
         clock=clock,
