@@ -1,7 +1,8 @@
 """Running an ingest: check every file first, then one batch per file.
 
 All files are planned (header and kind checked) before any is ingested, so a wrong file stops the
-command before it writes anything. Progress is reported through a callback so that the command
+command before it writes anything; and every kind of one command is one transaction, so a
+failure in a later kind leaves nothing of the earlier kinds either. Progress is reported through a callback so that the command
 line can draw a bar without this package knowing about terminals.
 """
 
@@ -104,22 +105,36 @@ def ingest_files(
         groups: dict[tuple[str, ...], list[tuple[InputFile, Plan]]] = {}
         for file, planned in plans:
             groups.setdefault(planned[1], []).append((file, planned))
-        number = 0
-        for members in groups.values():
-            kind, _, stage, routes = members[0][1]
-            batch = [file for file, _ in members]
-            for file in batch:
-                number += 1
-                if on_start is not None:
-                    on_start(file.name, number, len(plans))
-            results = run_batches(
-                store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock
-            )
-            for file, result in zip(batch, results, strict=True):
-                report.batches.append(result)
-                if on_progress is not None:
-                    on_progress(result, file.path.stat().st_size)
+        with store.transaction():  # the whole command, every kind, commits or rolls back as one
+            _run_groups(store, groups, report, len(plans), source, on_progress, on_start, clock)
     return report
+
+
+def _run_groups(
+    store: Store,
+    groups: dict[tuple[str, ...], list[tuple[InputFile, Plan]]],
+    report: IngestReport,
+    count: int,
+    source: str,
+    on_progress: Progress | None,
+    on_start: Starting | None,
+    clock: Clock,
+) -> None:
+    number = 0
+    for members in groups.values():
+        kind, _, stage, routes = members[0][1]
+        batch = [file for file, _ in members]
+        for file in batch:
+            number += 1
+            if on_start is not None:
+                on_start(file.name, number, count)
+        results = run_batches(
+            store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock
+        )
+        for file, result in zip(batch, results, strict=True):
+            report.batches.append(result)
+            if on_progress is not None:
+                on_progress(result, file.path.stat().st_size)
 
 
 def with_fingerprint(file: InputFile, fingerprint: str) -> InputFile:

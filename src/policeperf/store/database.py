@@ -51,6 +51,7 @@ class Store:
     ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
+        self._in_transaction = False
         if self.path is not None:
             if read_only and not self.path.exists():
                 raise StoreError(f"{self.path}: no store here; run 'policeperf ingest' first")
@@ -122,7 +123,20 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One atomic unit of work: committed on success, rolled back on any exception."""
+        """One atomic unit of work: committed on success, rolled back on any exception. Inside
+        another transaction it is part of that one (an ingest command is one unit of work)."""
+        if self._in_transaction:
+            yield self.con
+            return
+        self._in_transaction = True
+        try:
+            with self._transaction() as con:
+                yield con
+        finally:
+            self._in_transaction = False
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
