@@ -307,3 +307,83 @@ def test_offence_counts_that_are_not_whole_numbers_are_quarantined(tmp_path: Pat
             ("Number of Offences", "invalid_bigint"),
             ("Financial Quarter", "invalid_smallint"),
         ]
+
+
+# -- 7. stray CR bytes, CR-only line ends, one command is one transaction ------------------------
+
+
+def test_a_stray_cr_quarantines_its_line_and_keeps_the_rest(tmp_path: Path) -> None:
+    lines = good_lines(20)
+    lines[5] = lines[5].replace("Mill", "Mi\rll")
+    for newline in ("\n", "\r\n"):
+        path = tmp_path / newline.encode().hex() / "2024-01-cambridgeshire-street.csv"
+        path.parent.mkdir()
+        path.write_bytes(street_csv(lines, newline))
+        with Store(path.parent / "s.duckdb") as db:
+            (batch,) = ingest_police_uk(db, [path]).batches
+            assert (batch.rows_in, batch.rows_accepted) == (20, 19)
+            assert batch.quarantined_by_check == {"stray_cr": 1}
+            line, field, raw = db.fetchall("SELECT line, field, raw FROM quarantine")[0]
+            assert (line, field, raw) == (7, "Location", lines[5])
+
+
+def test_a_file_with_cr_only_line_ends_is_read_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "2024-01-cambridgeshire-street.csv"
+    path.write_bytes(street_csv(good_lines(20), "\r"))
+    with Store(tmp_path / "s.duckdb") as db:
+        report = ingest_police_uk(db, [path])
+        assert (report.rows_in, report.rows_accepted) == (20, 20)
+
+
+def test_a_failure_in_a_later_kind_leaves_the_earlier_kinds_uncommitted(tmp_path: Path) -> None:
+    (tmp_path / "2024-01-cambridgeshire-street.csv").write_bytes(street_csv(good_lines(5)))
+    outcomes = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Outcome type"
+    (tmp_path / "2024-01-cambridgeshire-outcomes.csv").write_text(
+        outcomes + "\nx,2024-13,a,,,,,,,Nonsense\n"
+    )
+    with Store(tmp_path / "s.duckdb") as db:
+        with pytest.raises(NothingAcceptedError, match=r"outcomes\.csv: none of its 1 rows"):
+            ingest_police_uk(db, [tmp_path])
+        assert db.scalar("SELECT count(*) FROM crimes") == 0
+        assert db.scalar("SELECT count(*) FROM ingest_batches") == 0
+
+
+# -- 9. rows counted but not kept ------------------------------------------------------------------
+
+
+def test_an_unclosed_quote_quarantines_its_line_and_swallows_nothing(tmp_path: Path) -> None:
+    lines = good_lines(200)
+    lines[50] = lines[50].replace("On or near Mill Road", '"On or near Mill Road')
+    lines[120] = lines[120].replace("Mill Road", 'Mill Road"')
+    path = tmp_path / "2024-01-cambridgeshire-street.csv"
+    path.write_bytes(street_csv(lines))
+    with Store(tmp_path / "s.duckdb") as db:
+        (batch,) = ingest_police_uk(db, [path]).batches
+        assert batch.rows_in == 200
+        assert batch.rows_accepted == 199
+        assert batch.quarantined_by_check == {"unbalanced_quote": 1}
+        assert db.fetchall("SELECT line, field, raw FROM quarantine") == [
+            (52, "Location", lines[50])
+        ]
+        assert (
+            db.scalar("SELECT location FROM crimes WHERE crime_id = 'c000120'")
+            == 'On or near Mill Road"'
+        )
+
+
+def test_a_line_over_the_maximum_size_is_quarantined_with_its_size_and_text(
+    tmp_path: Path,
+) -> None:
+    from policeperf.ingest.reader import MAX_LINE_BYTES, RAW_LIMIT_CHARS
+
+    lines = good_lines(5)
+    lines[2] = lines[2].replace("Mill Road", "Mill Road" + "x" * MAX_LINE_BYTES)
+    path = tmp_path / "2024-01-cambridgeshire-street.csv"
+    path.write_bytes(street_csv(lines))
+    with Store(tmp_path / "s.duckdb") as db:
+        (batch,) = ingest_police_uk(db, [path]).batches
+        assert (batch.rows_in, batch.rows_accepted, batch.rows_quarantined) == (5, 4, 1)
+        line, reason, raw = db.fetchall("SELECT line, reason, raw FROM quarantine")[0]
+        assert line == 4
+        assert reason.startswith("line size over maximum: Maximum line size of 10000000 bytes")
+        assert raw == lines[2][:RAW_LIMIT_CHARS]
