@@ -57,6 +57,7 @@ class Store:
                 raise StoreError(f"{self.path}: no store here; run 'policeperf ingest' first")
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path is not None and self.path.exists()
         try:
             self.con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
@@ -69,6 +70,8 @@ class Store:
             # Fold the write-ahead log into the file less often: many small batches commit faster.
             self.con.execute("SET checkpoint_threshold = '256MB'")
         self._ensure_schema(MIGRATIONS if migrations is None else migrations)
+        if existed and not read_only:
+            self.check_integrity()
 
     # -- schema ---------------------------------------------------------------------------------
 
@@ -119,6 +122,23 @@ class Store:
                 "UPDATE schema_meta SET value = ? WHERE key = 'schema_version'", [str(version)]
             )
 
+    def check_integrity(self) -> None:
+        """Read every block of every table, so that DuckDB checks each block's checksum: a
+        corrupt store is refused when opened for writing, before an ingest adds to it."""
+        tables = self.con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+        ).fetchall()
+        for (table,) in tables:
+            try:
+                self.con.execute(f'SELECT sum(hash(t)) FROM "{table}" t').fetchall()
+            except duckdb.Error as exc:
+                first = str(exc).splitlines()[0]
+                raise StoreError(
+                    f"{self.path}: the store is damaged (table {table}: {first}); "
+                    "restore it from a backup"
+                ) from None
+
     # -- access ---------------------------------------------------------------------------------
 
     @contextmanager
@@ -168,6 +188,21 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def backend_failure(exc: BaseException) -> tuple[int, str] | None:
+    """The exit code and one line for a DuckDB error a user can act on (a damaged store, a full
+    disk, Ctrl+C during a query), or None for anything else (a bug: let it show)."""
+    if isinstance(exc, duckdb.InterruptException):
+        return 130, "interrupted; the work in progress was rolled back"
+    if not isinstance(exc, duckdb.Error):
+        return None
+    first = str(exc).splitlines()[0]
+    if "Corrupt database file" in first:
+        return 1, f"the store is damaged ({first}); restore it from a backup"
+    if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException):
+        return 1, f"the store cannot be written ({first})"
+    return None
 
 
 def ibis_backend(store: Store) -> Any:
