@@ -257,6 +257,10 @@ def _read_xlsx(file: InputFile, sheet: str | None) -> pa.Table:
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     if not any(header):
         raise InputFileError(file.name, "empty sheet; expected a header row")
+    while header and not header[-1]:
+        header.pop()  # trailing empty header cells: formatting, not columns
+    if "" in header or len(set(header)) != len(header):
+        raise InputFileError(file.name, "header has blank or repeated names; expected each once")
     columns: dict[str, list[Any]] = {h: [] for h in header}
     for row in rows:
         for name, value in zip(header, row, strict=False):
@@ -265,6 +269,23 @@ def _read_xlsx(file: InputFile, sheet: str | None) -> pa.Table:
             columns[name].append(None)
     book.close()
     return pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, file: InputFile) -> pa.Table:
+    """A Parquet file's rows; struct, list, map and binary columns as DuckDB's text for them
+    (Arrow cannot cast those to text), so a mapped one is quarantined, not a traceback."""
+    source = f"read_parquet({sql_str(str(file.path))})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        select = ", ".join(
+            f"{ident(name)}::VARCHAR AS {ident(name)}"
+            if any(t in str(kind) for t in ("STRUCT", "MAP", "UNION", "[", "BLOB", "BIT"))
+            else ident(name)
+            for name, kind, *_ in described
+        )
+        return con.sql(f"SELECT {select} FROM {source}").to_arrow_table()
+    except duckdb.Error as exc:
+        raise InputFileError(file.name, "not a readable Parquet file") from exc
 
 
 def _cell_text(value: Any) -> str:
@@ -290,15 +311,7 @@ def plan(
         columns = header
         group: tuple[str, ...] = ("csv", *header)
     else:
-        if fmt == "parquet":
-            try:
-                data = con.sql(
-                    f"SELECT * FROM read_parquet({sql_str(str(file.path))})"
-                ).to_arrow_table()
-            except duckdb.Error as exc:
-                raise InputFileError(file.name, "not a readable Parquet file") from exc
-        else:
-            data = _read_xlsx(file, mapping.sheet)
+        data = _read_parquet(con, file) if fmt == "parquet" else _read_xlsx(file, mapping.sheet)
         columns = data.column_names
         group = (fmt, file.name)
 

@@ -202,6 +202,14 @@ def _checks(column: Column, source: Source, raw: str, text: str, typed: str) -> 
             f"{sql_str(label + ': got ')} || {_shown(raw)} || "
             f"{sql_str('; expected ' + _expected(column, source))}",
         )
+    if column.sql_type in ("DATE", "TIMESTAMP"):
+        # DuckDB reads year 0 (`0000-01`) and years past 9999; Python dates cannot hold them.
+        fail(
+            f"NOT (year({typed}) BETWEEN 1 AND 9999)",
+            "out_of_range",
+            f"{sql_str(label + ': got ')} || {_shown(raw)} || "
+            f"{sql_str('; expected a year from 0001 to 9999')}",
+        )
     if column.choices:
         allowed = ", ".join(sql_str(c) for c in column.choices)
         fail(
