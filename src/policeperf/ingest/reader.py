@@ -139,10 +139,12 @@ def stage_csv(
         )
         con.register(f"__names_{n}", pa.table({"path": list(names), "name": list(names.values())}))
         _number_lines(con, raw, table, f"__names_{n}", rejected)
+        repaired = any(path.parent == Path(tmp) for path in reading.values())
     con.execute(f"DROP TABLE {rejects}")
     con.execute(f"DROP TABLE {scans}")
     con.unregister(f"__names_{n}")
-    rejected += _take_marked(con, table, columns, delimiter)
+    if repaired:
+        rejected += _take_marked(con, table, columns, delimiter)
     counts = dict(con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY 1").fetchall())
     return Staged(
         table=table,
@@ -235,13 +237,15 @@ def _swallowing_records(
         return []
     need = len(columns) - 1
     d = _sql_str(delimiter)
-    suspicious = " OR ".join(
-        f"(strpos({_ident(c)}, chr(10)) > 0 AND length({_ident(c)}) - length(replace({_ident(c)}, {d}, '')) >= {need})"
-        for c in columns
+    broken = " OR ".join(f"contains({_ident(c)}, chr(10))" for c in columns)
+    swallowed = " OR ".join(
+        f"length({_ident(c)}) - length(replace({_ident(c)}, {d}, '')) >= {need}" for c in columns
     )
     paths = [
         p
-        for (p,) in con.execute(f"SELECT DISTINCT __path FROM {raw} WHERE {suspicious}").fetchall()
+        for (p,) in con.execute(
+            f"SELECT DISTINCT __path FROM (SELECT * FROM {raw} WHERE {broken}) WHERE {swallowed}"
+        ).fetchall()
     ]
     found: list[tuple[str, int]] = []
     for path in paths:
