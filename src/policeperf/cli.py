@@ -7,6 +7,7 @@ Progress bars go to stderr and only on a terminal; `--json` writes only JSON to 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -102,6 +103,13 @@ def main(
     ] = None,
 ) -> None:
     """policeperf: police performance frameworks from the records."""
+    # `kill` (SIGTERM) unwinds like Ctrl+C: the open transaction is rolled back, temporary
+    # folders are removed, and the command exits 130 with one line.
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 class IngestFeedback:

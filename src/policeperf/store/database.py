@@ -193,7 +193,11 @@ class Store:
 def backend_failure(exc: BaseException) -> tuple[int, str] | None:
     """The exit code and one line for a DuckDB error a user can act on (a damaged store, a full
     disk, Ctrl+C during a query), or None for anything else (a bug: let it show)."""
-    if isinstance(exc, duckdb.InterruptException):
+    # Ctrl+C (or SIGTERM) during a query surfaces as InterruptException or, when the signal
+    # handler raised inside DuckDB, as a plain RuntimeError('Query interrupted').
+    if isinstance(exc, duckdb.InterruptException) or (
+        type(exc) is RuntimeError and str(exc) == "Query interrupted"
+    ):
         return 130, "interrupted; the work in progress was rolled back"
     if not isinstance(exc, duckdb.Error):
         return None
