@@ -181,7 +181,7 @@ def _refuse_nothing_accepted(
     ).fetchall()[0]
     raise NothingAcceptedError(
         f"{result.file}: none of its {result.rows_in:,} rows was accepted (line {line}: "
-        f"{reason}); check the file and its mapping"
+        f"{reason}); nothing from this command was written: check the file and its mapping"
     )
 
 
