@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +15,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from policeperf.cli import app
-from tests.conftest import CAMBS_2024, HOME_OFFICE, policeperf
+from tests.conftest import CAMBS_2018_2020, CAMBS_2024, HOME_OFFICE, policeperf
 
 runner = CliRunner()
 
@@ -400,3 +405,27 @@ def test_harm_cohort_with_one_adoption_date_and_a_malformed_people_file_is_one_l
     done = runner.invoke(app, ["harm", "cohort", "--people", str(people), "--adopted", "2020-04-01",
                                "--store", str(tmp_path / "none.duckdb")])  # fmt: skip
     assert expected in one_line_error(done)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_real_interrupt_exits_130_rolls_back_and_removes_temporary_folders(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    store = tmp_path / "s.duckdb"
+    command = [sys.executable, "-m", "policeperf", "ingest", "police-uk", str(CAMBS_2018_2020),
+               "--store", str(store), "--json"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    folders = Path(tempfile.gettempdir()).glob
+    deadline = time.monotonic() + 60
+    while not list(folders(f"policeperf-ingest-{process.pid}-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the unpacking or the first queries
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["interrupted; the work in progress was rolled back"]
+    assert list(folders(f"policeperf-ingest-{process.pid}-*")) == []
+    from policeperf.store import Store
+
+    with Store(store, read_only=True) as db:
+        assert db.scalar("SELECT count(*) FROM ingest_batches") == 0
