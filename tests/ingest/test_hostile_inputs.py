@@ -387,3 +387,15 @@ def test_a_line_over_the_maximum_size_is_quarantined_with_its_size_and_text(
         assert line == 4
         assert reason.startswith("line size over maximum: Maximum line size of 10000000 bytes")
         assert raw == lines[2][:RAW_LIMIT_CHARS]
+
+
+def test_a_note_written_over_several_lines_stays_one_record(tmp_path: Path) -> None:
+    data = tmp_path / "crimes.csv"
+    note = '"Entered via rear door, took TV, laptop\nand keys; neighbour, Mr A, saw a van"'
+    data.write_text(f"REF,RECORDED,CODE,NOTE\nT1,2021-03-01,28E,{note}\nT2,2021-03-02,28E,none\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING.replace('"%d/%m/%Y"', '"%Y-%m-%d"') + "  context: NOTE\n")
+    with Store(tmp_path / "s.duckdb") as db:
+        report = ingest_table(db, [data], mapping_path=mapping)
+        assert (report.rows_in, report.rows_accepted) == (2, 2)
+        assert db.scalar("SELECT context FROM crimes WHERE crime_id = 'T1'") == note.strip('"')

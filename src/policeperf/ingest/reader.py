@@ -231,8 +231,8 @@ def _swallowing_records(
     con: duckdb.DuckDBPyConnection, raw: str, columns: list[str], delimiter: str
 ) -> list[tuple[str, int]]:
     """(file, byte position) of parsed records whose quoted field swallowed whole lines: a field
-    holding a line break and at least as many delimiters as a record has. Quotes are balanced
-    there, so the reader accepted it; but the user sees those lines as records."""
+    with a line break followed by a line holding as many delimiters as a record has. Quotes are
+    balanced there, so the reader accepted it; but the user sees those lines as records."""
     if len(columns) < 2:
         return []
     need = len(columns) - 1
@@ -260,11 +260,17 @@ def _swallowing_records(
             for record in reader:
                 first = previous
                 previous = reader.line_num
-                if any("\n" in f and f.count(delimiter) >= need for f in record):
+                if any(_holds_a_record(f, delimiter, need) for f in record):
                     found.append((path, len(text[: starts[first]].encode())))
         except csv.Error:
             continue
     return found
+
+
+def _holds_a_record(field: str, delimiter: str, need: int) -> bool:
+    """A field with a line break after which one line has a whole record's delimiters: lines
+    swallowed by a stray quote, not a note written over several lines."""
+    return any(line.count(delimiter) >= need for line in re.split(r"\r\n|\n|\r", field)[1:])
 
 
 def _repair_quotes(
