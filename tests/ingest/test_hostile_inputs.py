@@ -399,3 +399,19 @@ def test_a_note_written_over_several_lines_stays_one_record(tmp_path: Path) -> N
         report = ingest_table(db, [data], mapping_path=mapping)
         assert (report.rows_in, report.rows_accepted) == (2, 2)
         assert db.scalar("SELECT context FROM crimes WHERE crime_id = 'T1'") == note.strip('"')
+
+
+def test_many_unclosed_quotes_are_each_quarantined(tmp_path: Path) -> None:
+    lines = good_lines(100)
+    bad = list(range(3, 96, 8))
+    for i in bad:
+        lines[i] = lines[i].replace("On or near Mill Road", '"On or near Mill Road')
+    path = tmp_path / "2024-01-cambridgeshire-street.csv"
+    path.write_bytes(street_csv(lines))
+    with Store(tmp_path / "s.duckdb") as db:
+        (batch,) = ingest_police_uk(db, [path]).batches
+        assert (batch.rows_in, batch.rows_quarantined) == (100, len(bad))
+        assert batch.quarantined_by_check == {"unbalanced_quote": len(bad)}
+        assert [line for (line,) in db.fetchall("SELECT line FROM quarantine ORDER BY 1")] == [
+            i + 2 for i in bad
+        ]

@@ -74,8 +74,9 @@ MAX_LINE_BYTES = 10_000_000
 """Longest line the reader parses (10 MB); a longer one is quarantined with its length."""
 RAW_LIMIT_CHARS = 100_000
 """Longest raw text kept in the quarantine for one line; a longer line is cut there."""
-MAX_REPAIR_ROUNDS = 10
-"""How many times a file with unbalanced quotes is re-read before it is refused."""
+MAX_REPAIR_ROUNDS = 25
+"""How many times the files of one kind are re-read to repair unclosed quotes (each read can
+reveal the next one that the previous swallowed) before the command is refused."""
 STRAY_CR = "\ue00d"
 STRAY_QUOTE = "\ue022"
 """Private-use characters standing in for a stray CR and the quotes of a line whose quote is
@@ -120,10 +121,10 @@ def stage_csv(
             if attempt == MAX_REPAIR_ROUNDS:
                 raise InputFileError(
                     names[str(spans[0][0])],
-                    f"more than {MAX_REPAIR_ROUNDS} rounds of unclosed quotes; expected "
-                    "balanced quotes",
+                    f"more than {MAX_REPAIR_ROUNDS} quotes that are never closed, one after "
+                    "another; expected balanced quotes",
                 )
-            _repair_quotes(reading, spans, names, Path(tmp))
+            _repair_quotes(reading, spans, Path(tmp))
             for name in (raw, rejects, scans):
                 con.execute(f"DROP TABLE {name}")
         rejected = tuple(
@@ -273,9 +274,7 @@ def _holds_a_record(field: str, delimiter: str, need: int) -> bool:
     return any(line.count(delimiter) >= need for line in re.split(r"\r\n|\n|\r", field)[1:])
 
 
-def _repair_quotes(
-    reading: dict[str, Path], spans: list[tuple[str, int]], names: dict[str, str], tmp: Path
-) -> None:
+def _repair_quotes(reading: dict[str, Path], spans: list[tuple[str, int]], tmp: Path) -> None:
     """Mark the quotes of each line that opened a record spanning lines, so that the line is
     read on its own and the lines it swallowed are read again."""
     by_file: dict[str, list[int]] = {}
