@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -104,8 +105,10 @@ def main(
 ) -> None:
     """policeperf: police performance frameworks from the records."""
     # `kill` (SIGTERM) unwinds like Ctrl+C: the open transaction is rolled back, temporary
-    # folders are removed, and the command exits 130 with one line.
-    signal.signal(signal.SIGTERM, _terminated)
+    # folders are removed, and the command exits 130 with one line. Only a process's main
+    # thread can set a handler (the app may be invoked from another, e.g. in tests).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
 
 
 def _terminated(signum: int, frame: Any) -> None:
