@@ -7,7 +7,9 @@ Progress bars go to stderr and only on a terminal; `--json` writes only JSON to 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -19,13 +21,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from policeperf import __version__
-from policeperf.errors import PolicePerfError, StoreError
+from policeperf.errors import INTERRUPTED, PolicePerfError, StoreError, failure
 from policeperf.ingest.batch import BatchResult
 from policeperf.ingest.revisions import DEFAULT_REVISION_POLICY, RevisionPolicy
 from policeperf.ingest.run import IngestReport, total_bytes
 from policeperf.store import Store, resolve_store_path
+from policeperf.store.database import backend_failure
 from policeperf.store.status import StoreStatus, store_status
 
 app = typer.Typer(
@@ -57,20 +61,32 @@ PathsArgument = Annotated[
 
 
 def user_errors(func: F) -> F:
-    """Print a PolicePerfError as one line on stderr and exit 1; never a traceback."""
+    """Print an error the user can act on as one line on stderr and exit with its code (1, or
+    130 after Ctrl+C); never a traceback. `errors.failure` and `store.backend_failure` decide."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except PolicePerfError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("interrupted; the batch in progress was rolled back")
-            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # exit codes and usage errors (2) that the command line already reports
+        except BaseException as exc:
+            found = failure(exc) or backend_failure(exc)
+            if found is None:
+                raise
+            code, line = found
+            prefix = "" if code == INTERRUPTED else "[bold red]error:[/] "
+            err.print(prefix + escape(line), soft_wrap=True)
+            raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def folder_option(path: Path) -> Path:
+    """An --out folder: bad usage (exit 2) when it names an existing file."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(f"{path} is a file; expected a folder", param_hint="--out")
+    return path
 
 
 def version_callback(value: bool) -> None:
@@ -89,6 +105,15 @@ def main(
     ] = None,
 ) -> None:
     """policeperf: police performance frameworks from the records."""
+    # `kill` (SIGTERM) unwinds like Ctrl+C: the open transaction is rolled back, temporary
+    # folders are removed, and the command exits 130 with one line. Only a process's main
+    # thread can set a handler (the app may be invoked from another, e.g. in tests).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 class IngestFeedback:
@@ -317,7 +342,8 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
 @user_errors
 def synth(
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for the generated exports.")
+        Path,
+        typer.Option("--out", callback=folder_option, help="Folder for the generated exports."),
     ] = Path("out/demo-exports"),
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives the same force.")
@@ -353,7 +379,9 @@ def _nothing() -> Iterator[None]:
 def demo(
     store: Annotated[Path, typer.Option(help="Store file to build.")] = Path("out/demo.duckdb"),
     data: Annotated[Path, typer.Option(help="Folder of bundled public data.")] = Path("data"),
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for outputs.")] = Path("out"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", callback=folder_option, help="Folder for outputs.")
+    ] = Path("out"),
 ) -> None:
     """Build the demo store: real Cambridgeshire police.uk 2024 data, the Home Office 2017/18
     table and the calibrated Demo Constabulary; then print its status."""
@@ -465,6 +493,8 @@ def evaluate(
         raise typer.BadParameter(
             f"got {fmt!r}; expected csv, parquet or json", param_hint="--format"
         )
+    if fmt == "parquet" and out_file is None:
+        raise typer.BadParameter("parquet is binary; name a file with --out", param_hint="--format")
     reporting = month_option(month)
     with Store(resolve_store_path(store), read_only=True) as db:
         results = run(db, framework, reporting, force=force, profile=profile)
@@ -551,9 +581,9 @@ def report(
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx, csv.")
     ] = "html,pdf,xlsx",
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path(
-        "out/reports"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", callback=folder_option, help="Folder for the report files.")
+    ] = Path("out/reports"),
     suppress_below: Annotated[
         int | None,
         typer.Option(
@@ -826,7 +856,6 @@ def harm_cohort(
     as_json: JsonOption = False,
 ) -> None:
     """Harm and offences of a managed cohort before and after adoption, with a comparison group."""
-    import csv as csv_module
     from datetime import date as date_type
 
     from policeperf.harm.cohort import measure_cohort, read_people
@@ -840,8 +869,7 @@ def harm_cohort(
             raise typer.BadParameter(
                 f"got {adopted!r}; expected YYYY-MM-DD", param_hint="--adopted"
             ) from None
-        with people.open(newline="", encoding="utf-8") as handle:
-            members = [(row["person_id"].strip(), day) for row in csv_module.DictReader(handle)]
+        members = read_people(people, adopted=day)
     else:
         members = read_people(people)
     months = _window_months(window)

@@ -20,7 +20,12 @@ import pyarrow as pa
 from policeperf.errors import PolicePerfError
 from policeperf.ingest.files import InputFile, police_uk_month, police_uk_name_parts
 from policeperf.ingest.reader import Staged
-from policeperf.ingest.revisions import RevisionPlan, RevisionPolicy, plan_revisions
+from policeperf.ingest.revisions import (
+    ALREADY_HELD_CHECKS,
+    RevisionPlan,
+    RevisionPolicy,
+    plan_revisions,
+)
 from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
 from policeperf.store import Store, coverage
 from policeperf.store.coverage import month_range
@@ -169,6 +174,7 @@ def run_batches(
                         f"{f.name}: rows_in {result.rows_in} != accepted {result.rows_accepted} + "
                         f"quarantined {result.rows_quarantined}"
                     )
+                _refuse_nothing_accepted(con, ids[f.name], result)
                 months = [
                     m for s in spans[f.name] for m in (s.first_month, s.last_month) if m is not None
                 ]
@@ -215,6 +221,28 @@ def _record_coverage(
         months = month_range(min(row_months), max(row_months)) if row_months else []
     coverage.record(con, batch_id, source=source, kind=kind, tables=tables, forces=forces,
                     months=months)  # fmt: skip
+
+
+class NothingAcceptedError(PolicePerfError):
+    """A non-empty file of which no row was accepted: almost always a wrong mapping or file."""
+
+
+def _refuse_nothing_accepted(
+    con: duckdb.DuckDBPyConnection, batch_id: int, result: BatchResult
+) -> None:
+    """Fail the command when every row of a file was quarantined for something other than being
+    already stored: a wrong delimiter or format must not pass as an ingest of 0 rows."""
+    if result.rows_accepted or not set(result.quarantined_by_check) - set(ALREADY_HELD_CHECKS):
+        return
+    line, reason = con.execute(
+        "SELECT line, reason FROM quarantine WHERE batch_id = ? AND NOT list_contains(?, check_name) "
+        "ORDER BY line LIMIT 1",
+        [batch_id, list(ALREADY_HELD_CHECKS)],
+    ).fetchall()[0]
+    raise NothingAcceptedError(
+        f"{result.file}: none of its {result.rows_in:,} rows was accepted (line {line}: "
+        f"{reason}); nothing from this command was written: check the file and its mapping"
+    )
 
 
 def _quarantine_rejected(
