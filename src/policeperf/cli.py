@@ -353,7 +353,7 @@ def _demo_reports(store: Path, folder: Path) -> None:
                     db, model, reporting, str(model.force), cohort if cohort.exists() else None
                 )
                 paths = write_report(results, model, reporting, folder, formats=("html", "pdf", "xlsx", "csv"),
-                                     provenance=provenance_lines(db, results), harm=harm)  # fmt: skip
+                                     provenance=provenance_lines(db, results), harm=harm, overwrite=True)  # fmt: skip
             out.print(f"\n[bold]{model.title}[/] ({results.attrs.get('force')}, {month}):")
             for fmt, path in paths.items():
                 out.print(f"  {fmt:5} {path}")
@@ -509,6 +509,9 @@ def report(
             "--cohort", help="Managed cohort CSV (person_id, adopted) for the harm section."
         ),
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace report files already in the folder.")
+    ] = False,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance."""
@@ -536,7 +539,7 @@ def report(
         )
     with err.status("writing the report", spinner="dots"):
         paths = write_report(results, model, reporting, out_dir, formats=wanted, provenance=provenance,
-                             suppress_below=suppress_below, harm=harm)  # fmt: skip
+                             suppress_below=suppress_below, harm=harm, overwrite=overwrite)  # fmt: skip
     for fmt, path in paths.items():
         out.print(f"{fmt:5} {path}")
 
