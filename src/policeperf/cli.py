@@ -553,21 +553,58 @@ def serve(
     ] = "pcp",
     force: ForceOption = None,
     host: Annotated[
-        str, typer.Option(help="Interface to listen on; anything but loopback needs --token.")
+        str,
+        typer.Option(
+            help="Interface to listen on; anything but loopback needs a token (--token-file or "
+            "$POLICEPERF_TOKEN)."
+        ),
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    token: Annotated[
-        str | None,
+    token_file: Annotated[
+        Path | None,
         typer.Option(
-            help="Require this token on every request (16+ characters).", envvar="POLICEPERF_TOKEN"
+            "--token-file",
+            help="File holding the token every request must carry (16+ non-space characters); "
+            "else $POLICEPERF_TOKEN.",
         ),
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="A Host name (optionally name:port) to answer besides 127.0.0.1, localhost "
+            "and [::1]; repeat for more.",
+        ),
+    ] = None,
+    cache_mb: Annotated[
+        int | None,
+        typer.Option(
+            "--cache-mb",
+            min=64,
+            help="Memory for cached results and pages, in MB (least recently used dropped "
+            "beyond it); 256 unless given.",
+            show_default=False,
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log each request (within the log budget).")
+    ] = False,
+    token: Annotated[str | None, typer.Option("--token", hidden=True)] = None,
 ) -> None:
     """The local dashboard: every measure by pillar with verdict and SPC, drill-down by measure,
-    area and month, downloads, and a JSON API (/api/docs)."""
+    area and month, downloads, and a JSON API (/api/openapi.json)."""
+    if token is not None:
+        err.print(
+            "error: --token is not accepted: every user of this machine can read it with ps; "
+            "use --token-file FILE or $POLICEPERF_TOKEN",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     import uvicorn
 
     from policeperf.web import Settings, check_bind, create_app
+    from policeperf.web.server import Limits, server_config
+    from policeperf.web.settings import read_token
 
     settings = Settings(
         store=resolve_store_path(store),
@@ -575,13 +612,16 @@ def serve(
         force=force,
         host=host,
         port=port,
-        token=token,
+        token=read_token(token_file),
+        allowed_hosts=tuple(allowed_host or ()),
+        **({"cache_mb": cache_mb} if cache_mb else {}),
     )
     check_bind(settings)
     Store(settings.store, read_only=True).close()  # a clear error now rather than on the first page
     application = create_app(settings)
     err.print(f"policeperf dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    limits = Limits(access_log=access_log)
+    uvicorn.Server(server_config(application, host=host, port=port, limits=limits)).run()
 
 
 harm_app = typer.Typer(
