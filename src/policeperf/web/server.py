@@ -47,6 +47,8 @@ class Limits:
     """Open connections at once (also capped by the process's file descriptor limit)."""
     header_timeout_s: float = 10.0
     """Seconds a client has to send a whole request."""
+    backlog: int = 4096
+    """Connections the kernel queues before they are accepted (bounded by somaxconn)."""
     keep_alive_s: int = 5
     """Seconds an idle keep-alive connection stays open."""
     max_header_bytes: int = 16 * 1024
@@ -112,6 +114,9 @@ def guarded_protocol(limits: Limits) -> type[H11Protocol]:
             oldest = next(iter(waiting), None)
             victim = oldest if oldest is not None else self
             victim._request_arrived()
+            # Out of the count now, not when the close completes: uvicorn's backstop counts
+            # these, and a burst of new connections must not make real requests 503s.
+            victim.connections.discard(victim)
             if not victim.transport.is_closing():
                 victim.transport.close()
 
@@ -169,6 +174,7 @@ def server_config(
         port=port,
         http=guarded_protocol(limits),
         limit_concurrency=limits.connection_cap() + FD_RESERVE,
+        backlog=limits.backlog,
         timeout_keep_alive=limits.keep_alive_s,
         h11_max_incomplete_event_size=limits.max_header_bytes,
         access_log=limits.access_log,
