@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from policeperf.cli import app as cli
 from policeperf.errors import PolicePerfError
 from policeperf.web import Settings
+from policeperf.web.guard import HOST_REFUSED
 from policeperf.web.settings import check_token, read_token
 from tests.web.conftest import client
 
@@ -38,9 +39,7 @@ def guarded(demo_store_path: Path) -> TestClient:
 def test_a_host_name_not_allowed_is_refused(loopback: TestClient, host: str) -> None:
     response = loopback.get("/api/months", headers={"Host": host})
     assert response.status_code == 400
-    assert response.json() == {
-        "error": {"status": 400, "message": "this Host name is not served here"}
-    }
+    assert response.json() == {"error": {"status": 400, "message": HOST_REFUSED}}
 
 
 @pytest.mark.parametrize(

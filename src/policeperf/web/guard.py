@@ -35,6 +35,8 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
 )
 
+HOST_REFUSED = "this Host name is not served here (its owner can allow it with --allowed-host)"
+
 ErrorPage = Callable[[Request, int, str], Response]
 
 
@@ -80,8 +82,7 @@ class Guard:
         if host not in self.allowed_hosts:
             # Plain JSON: the request is not for this dashboard, so no page of it is shown.
             return JSONResponse(
-                {"error": {"status": 400, "message": "this Host name is not served here"}},
-                status_code=400,
+                {"error": {"status": 400, "message": HOST_REFUSED}}, status_code=400
             )
         if self.token is None:
             return None
