@@ -22,6 +22,7 @@ from tests.policeuk_files import write_street_files
 CAMBS = "Cambridgeshire Constabulary"
 HELD = [add_months(date(2021, 1, 1), k) for k in range(20) if not 6 <= k <= 9]  # gap Jul-Oct 2021
 SHIPPED = ("pcp", "police-uk")
+TEST_HOST = ("testserver",)  # the Host header of the test client
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,9 @@ def crawl(client: TestClient, start: list[str], limit: int = 120) -> dict[str, i
 def test_no_page_of_any_shipped_framework_answers_5xx_on_a_street_only_store(
     street_only: Path, framework: str
 ) -> None:
-    app = create_app(Settings(store=street_only, framework=framework, force=CAMBS))
+    app = create_app(
+        Settings(store=street_only, framework=framework, force=CAMBS, allowed_hosts=TEST_HOST)
+    )
     client = TestClient(app, raise_server_exceptions=False)
     pages = crawl(client, ["/", "/api/months", "/api/measures", "/api/results", "/harm"])
     assert len(pages) > 10
@@ -66,7 +69,11 @@ def test_no_page_of_any_shipped_framework_answers_5xx_on_a_street_only_store(
 def test_pickers_offer_only_months_with_data_and_unavailable_figures_say_why(
     street_only: Path,
 ) -> None:
-    client = TestClient(create_app(Settings(store=street_only, framework="police-uk", force=CAMBS)))
+    client = TestClient(
+        create_app(
+            Settings(store=street_only, framework="police-uk", force=CAMBS, allowed_hosts=TEST_HOST)
+        )
+    )
     months = client.get("/api/months").json()
     assert months[0] == "2022-08"
     assert not {"2021-07", "2021-08", "2021-09", "2021-10"} & set(months)
@@ -81,7 +88,7 @@ def test_pickers_offer_only_months_with_data_and_unavailable_figures_say_why(
 def test_a_framework_for_another_force_is_refused_before_serving_and_explained_on_pages(
     street_only: Path,
 ) -> None:
-    settings = Settings(store=street_only, framework="pcp")  # pcp names Demo Constabulary
+    settings = Settings(store=street_only, framework="pcp", allowed_hosts=TEST_HOST)  # pcp: Demo
     with pytest.raises(PolicePerfError, match="store holds data for Cambridgeshire Constabulary"):
         ResultsService(settings).check_force()
     assert ResultsService(Settings(store=street_only, framework="police-uk")).check_force() == CAMBS
