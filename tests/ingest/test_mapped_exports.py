@@ -141,3 +141,26 @@ def test_an_unknown_canonical_column_points_at_the_columns_block(tmp_path: Path)
         ConfigError, match=r"crimes.yaml:6 columns: unknown crimes column\(s\) distrikt"
     ):
         load_mapping(mapping_file(tmp_path, text))
+
+
+def test_an_export_covers_its_records_span_or_the_period_its_mapping_declares(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from policeperf.store import coverage
+
+    csv = tmp_path / "crimes.csv"
+    csv.write_text("\n".join(",".join(r) for r in [ROWS[0], ROWS[1], ("A9", "02/07/2020", "28E", "N", "Northam")]) + "\n")  # fmt: skip
+    with Store(tmp_path / "span.duckdb") as db:
+        ingest_table(db, [csv], mapping_path=mapping_file(tmp_path))
+        held = coverage.by_table(db.con)[("Demo Constabulary", "crimes")]
+    assert held == [date(2020, m, 1) for m in (4, 5, 6, 7)]  # May and June: held, no records
+    declared = mapping_file(tmp_path, CRIMES_MAPPING + "period: {first: 2020-01, last: 2020-12}\n")
+    with Store(tmp_path / "declared.duckdb") as db:
+        ingest_table(db, [csv], mapping_path=declared)
+        held = coverage.by_table(db.con)[("Demo Constabulary", "crimes")]
+    assert held == [date(2020, m, 1) for m in range(1, 13)]
+    bad = mapping_file(tmp_path, CRIMES_MAPPING + "period: {first: 2020-12, last: 2020-01}\n")
+    with pytest.raises(ConfigError, match="before first"):
+        load_mapping(bad)

@@ -86,6 +86,7 @@ def run_batches(
     routes: Sequence[Route],
     clock: Clock = utc_now,
     revisions: RevisionPolicy | None = None,
+    period: tuple[date, date] | None = None,
 ) -> list[BatchResult]:
     """Stage `files` (all of one kind, read by the same routes), route their rows into canonical
     tables and record one batch per file, in one transaction. With a `revisions` policy a file
@@ -193,7 +194,7 @@ def run_batches(
                         result.superseded_by,
                     ],
                 )  # fmt: skip
-                _record_coverage(con, ids[f.name], f, source, kind, routes, months, forces)
+                _record_coverage(con, ids[f.name], f, source, kind, routes, months, forces, period)
     return [results[f.name] for f in files]
 
 
@@ -206,9 +207,11 @@ def _record_coverage(
     routes: Sequence[Route],
     row_months: Sequence[date],
     row_forces: Sequence[str],
+    period: tuple[date, date] | None = None,
 ) -> None:
     """A data.police.uk file covers the month and force in its name, rows or none; any other
-    file covers the months from its first to its last accepted record, for the forces in it."""
+    file covers the period its mapping declares, else the months from its first to its last
+    accepted record, for the forces in it."""
     tables = list(dict.fromkeys(r.table.name for r in routes))
     named = police_uk_name_parts(file.name) if source == "police-uk" else None
     if named is not None:
@@ -218,7 +221,10 @@ def _record_coverage(
         months = [month] if month is not None else []
     else:
         forces = list(row_forces)
-        months = month_range(min(row_months), max(row_months)) if row_months else []
+        if period is not None:
+            months = month_range(*period)
+        else:
+            months = month_range(min(row_months), max(row_months)) if row_months else []
     coverage.record(con, batch_id, source=source, kind=kind, tables=tables, forces=forces,
                     months=months)  # fmt: skip
 

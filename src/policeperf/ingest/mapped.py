@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -62,6 +63,24 @@ class ColumnMapping(BaseModel):
         return value
 
 
+class Period(BaseModel):
+    """The months an export covers, first and last inclusive ('2019-04' to '2021-03')."""
+
+    model_config = ConfigDict(extra="forbid")
+    first: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    last: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Period:
+        if self.last < self.first:
+            raise ValueError(f"last {self.last} is before first {self.first}")
+        return self
+
+    def months(self) -> tuple[date, date]:
+        return (date(int(self.first[:4]), int(self.first[5:]), 1),
+                date(int(self.last[:4]), int(self.last[5:]), 1))  # fmt: skip
+
+
 class TableMapping(BaseModel):
     """A column mapping file."""
 
@@ -72,6 +91,11 @@ class TableMapping(BaseModel):
     sheet: str | None = None
     constants: dict[str, str | int | float | bool] = Field(default_factory=dict)
     columns: dict[str, str | ColumnMapping]
+    period: Period | None = Field(
+        default=None,
+        description="the months the export covers (else from its first to its last record): "
+        "a month in it with no record is zero, not missing",
+    )
 
     @field_validator("delimiter")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -90,6 +91,7 @@ def ingest_files(
     on_start: Starting | None = None,
     clock: Clock = utc_now,
     revisions: RevisionPolicy | None = None,
+    period: tuple[date, date] | None = None,
 ) -> IngestReport:
     """Ingest every file `paths` name with `planner` deciding kind, staging and routes; with a
     `revisions` policy, republished months and revised records replace what the store holds.
@@ -110,7 +112,7 @@ def ingest_files(
             groups.setdefault(planned[1], []).append((file, planned))
         with store.transaction():  # the whole command, every kind, commits or rolls back as one
             _run_groups(store, groups, report, len(plans), source, on_progress, on_start, clock,
-                        revisions)  # fmt: skip
+                        revisions, period)  # fmt: skip
     return report
 
 
@@ -124,6 +126,7 @@ def _run_groups(
     on_start: Starting | None,
     clock: Clock,
     revisions: RevisionPolicy | None,
+    period: tuple[date, date] | None,
 ) -> None:
     number = 0
     for members in groups.values():
@@ -135,7 +138,7 @@ def _run_groups(
                 on_start(file.name, number, count)
         results = run_batches(
             store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock,
-            revisions=revisions,
+            revisions=revisions, period=period,
         )  # fmt: skip
         for file, result in zip(batch, results, strict=True):
             report.batches.append(result)
@@ -207,6 +210,7 @@ def ingest_table(
         planner=lambda con, f: mapped.plan(con, f, mapping),
         suffixes=(".csv", ".parquet", ".xlsx"),
         fingerprint=mapped.fingerprint(mapping),
+        period=mapping.period.months() if mapping.period else None,
         on_progress=on_progress,
         on_start=on_start,
         clock=clock,
