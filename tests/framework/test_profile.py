@@ -126,3 +126,24 @@ def test_cambridgeshire_and_the_demo_force_ship_profiles() -> None:
     assert len(cambs.populations) == 6
     assert shipped_profile("Demo Constabulary") is not None
     assert shipped_profile("Kent Police") is None
+
+
+def test_every_local_authority_in_england_and_wales_has_a_force() -> None:
+    """Districts come from the data only where the LSOA's authority is known to lie in the
+    force: the lookup's blank forces and the Welsh and newer authorities are reference data."""
+    import duckdb
+
+    from policeperf.ingest.reference_tables import register_reference
+
+    con = duckdb.connect()
+    register_reference(con)
+    unplaced = con.execute(
+        """SELECT DISTINCT regexp_replace(l.lsoa11_name, '\\s+\\d{3}[A-Z]$', '') AS lad
+        FROM ref_lsoa11 l ANTI JOIN ref_lads d
+          ON d.lad_prefix = regexp_replace(l.lsoa11_name, '\\s+\\d{3}[A-Z]$', '')"""
+    ).fetchall()
+    assert unplaced == []
+    warwickshire = {r[0] for r in con.execute(
+        "SELECT lad_prefix FROM ref_lads WHERE force = 'Warwickshire Police'").fetchall()}  # fmt: skip
+    assert warwickshire == {"North Warwickshire", "Nuneaton and Bedworth", "Rugby",
+                            "Stratford-on-Avon", "Warwick"}  # fmt: skip
