@@ -17,6 +17,7 @@ from policeperf.narrative import commentary
 from policeperf.narrative import numbers as N
 from policeperf.reference import catalogue, outcome_sets
 from policeperf.report.charts import Chart, measure_charts
+from policeperf.report.suppress import rule_text
 
 SPC_TEXT = {
     "common_cause": ("-", "Common cause variation"),
@@ -117,8 +118,12 @@ def _with_n(row: dict[str, Any], figure: str, n_column: str) -> str:
 
 
 def score_row(row: dict[str, Any]) -> ScoreRow:
-    spc_class = str(row.get("spc_class") or "common_cause")
-    letter, text = SPC_TEXT.get(spc_class, ("-", "No signal"))
+    if row.get("month_suppressed") is True:
+        # The monthly points are hidden, so is what SPC says of them.
+        spc_class, (letter, text) = "suppressed", (N.SUPPRESSED, "Suppressed: small numbers")
+    else:
+        spc_class = str(row.get("spc_class") or "common_cause")
+        letter, text = SPC_TEXT.get(spc_class, ("-", "No signal"))
     return ScoreRow(
         measure_id=str(row["measure_id"]),
         measure=str(row["measure"]),
@@ -228,6 +233,7 @@ def build_report(
                 f"Counts: Higher / Lower / Comparable; rates and proportions: Improved / Deteriorated / Comparable. A verdict is given only where the difference is statistically significant at the {confidence:.0%} confidence level; otherwise Comparable.",
             ),
             ("ppt", "Percentage points: the difference between two percentages."),
+            *([("Suppression", rule_text(suppressed_below))] if suppressed_below else []),
             (
                 "SPC",
                 "Statistical process control (XmR chart, NHS England Making Data Count): limits at the mean +/- 2.66 x the mean moving range; special cause variation is a point outside the limits, a run of 7 on one side of the mean, 7 rising or falling, or 2 of 3 near a limit.",
