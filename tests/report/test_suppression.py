@@ -14,10 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from policeperf.ingest.run import ingest_table
 from policeperf.narrative import commentary
 from policeperf.narrative.numbers import SUPPRESSED
 from policeperf.report import write_report
 from policeperf.report.suppress import suppress
+from policeperf.store import Store
+from tests.conftest import policeperf
 from tests.report import suppression_cases as C
 
 SCALES = st.lists(
@@ -237,3 +240,63 @@ def test_no_hidden_count_is_recoverable_from_the_public_csv_xlsx_and_html(
             assert "suppressed because the numbers are small" in text
         if f["month_suppressed"]:
             assert "'s figure of" not in text and "figure is" not in text  # no record, no SPC
+
+
+MAPPING = """\
+table: crimes
+constants: {force: Test Force, date_precision: day}
+columns:
+  crime_id: REF
+  recorded_date: RECORDED
+  offence_code: CODE
+  district: DISTRICT
+"""
+ONE_MEASURE = """\
+name: public
+title: Public version
+version: "1"
+force: Test Force
+pillars:
+  - id: p
+    name: Pillar
+    priorities:
+      - id: q
+        name: Priority
+        focus_areas:
+          - id: f
+            name: Focus
+            measures:
+              - {id: burglary, name: Burglary, kind: count, filters: {categories: [Burglary]}}
+              - {id: burglary_harm, name: Burglary harm, kind: harm, filters: {categories: [Burglary]}}
+"""
+
+
+def test_the_public_report_from_a_store_hides_the_reported_leak(tmp_path: Path) -> None:
+    """The case as reported, end to end: a store, `policeperf report --suppress-below 10`."""
+    monthly = {m: 20 for m in C.MONTHS}
+    monthly[date(2021, 3, 1)], monthly[date(2021, 2, 1)], monthly[date(2020, 3, 1)] = 5, 3, 7
+    lines = ["REF,RECORDED,CODE,DISTRICT"]
+    for month, n in monthly.items():
+        lines += [f"T{month:%Y%m}-{k},{month:%Y-%m}-15,28E,Plain" for k in range(n)]
+    (tmp_path / "crimes.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "crimes.yaml").write_text(MAPPING)
+    (tmp_path / "public.yaml").write_text(ONE_MEASURE)
+    store = tmp_path / "s.duckdb"
+    with Store(store) as db:
+        ingest_table(db, [tmp_path / "crimes.csv"], mapping_path=tmp_path / "crimes.yaml")
+    done = policeperf("report", "--framework", str(tmp_path / "public.yaml"), "--month", "2021-03",
+                      "--store", str(store), "--format", "csv,xlsx", "--out", str(tmp_path / "out"),
+                      "--suppress-below", "10")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = {r["measure_id"]: r for r in C.csv_rows(tmp_path / "out" / "public-2021-03-public.csv")
+            if r["area"] == "all"}  # fmt: skip
+    burglary, harm = rows["burglary"], rows["burglary_harm"]
+    for column in (
+        "value",
+        "previous_month",
+        "same_month_last_year",
+        "same_month_last_year_change_pct",
+    ):
+        assert burglary[column] == harm[column] == SUPPRESSED, column
+    assert float(burglary["rolling_12m"]) == 20 * 10 + 3 + 5
+    assert harm["crime_count"] == SUPPRESSED and float(harm["rolling_12m_crime_count"]) == 208
