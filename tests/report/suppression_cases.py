@@ -31,6 +31,8 @@ PARENTS: dict[str, str | None] = {
 }  # fmt: skip
 """The demo force's reference districts (the report finds the same by the force's name)."""
 DISTRICTS = sorted(PARENTS)
+POPULATION = {district: 10_000.0 * (k + 1) for k, district in enumerate(DISTRICTS)}
+"""Residents per district: public figures, so the attacker knows them too."""
 MONTHS = [add_months(date(2019, 4, 1), k) for k in range(24)]
 REPORTING = MONTHS[-1]
 FRAMEWORK = Framework.model_validate(
@@ -53,6 +55,7 @@ pillars:
               - {{id: solved, name: Robbery outcome rate, kind: outcome_rate,
                   outcome_set: positive, method: cohort, polarity: up_is_good}}
               - {{id: harm, name: Robbery harm, kind: harm, polarity: down_is_good}}
+              - {{id: per1000, name: Robbery per 1000 residents, kind: rate_per_population}}
 """)
 )
 
@@ -95,7 +98,7 @@ def results_from(counts: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame
                     "district": district,
                     "area": PARENTS[district],
                 }
-                if m.id == "crimes":
+                if m.id in ("crimes", "per1000"):
                     row["num"] = counts["crimes"][district][i]
                 elif m.id == "solved":
                     row["num"], row["den"] = (
@@ -116,9 +119,18 @@ def results_from(counts: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame
         ),
         months={m.id: (MONTHS[0], MONTHS[-1]) for *_, m in FRAMEWORK.measures()},
     )
-    results = evaluate_cube(cube, Context(FRAMEWORK, REPORTING, {}, "2021-04-01T00:00:00Z", "test"))
+    context = Context(FRAMEWORK, REPORTING, populations(), "2021-04-01T00:00:00Z", "test")
+    results = evaluate_cube(cube, context)
     results.attrs.update(framework=FRAMEWORK.name, force=FORCE, month=REPORTING.isoformat())
     return results
+
+
+def populations() -> dict[tuple[str, str], float]:
+    out = {("district", d): p for d, p in POPULATION.items()}
+    for area in {a for a in PARENTS.values() if a}:
+        out[("area", area)] = sum(p for d, p in POPULATION.items() if PARENTS[d] == area)
+    out[("force", "all")] = sum(POPULATION.values())
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +187,10 @@ QUANTITIES = {
     "crimes": (("num",), ("r12num",)),
     "solved": (("num", "den"), ("r12num", "r12den")),
     "harm": (("num", "crimes"), ("r12num", "r12crimes")),
+    "per1000": (("num",), ("r12num",)),
 }
+COUNTED = ("crimes", "harm")
+"""Measures whose value is the count itself (their year to date too)."""
 
 
 def _cells() -> list[tuple[str, str]]:
@@ -213,23 +228,31 @@ def identities(attack: Attack) -> None:
                         ]
                         attack.linear.append((terms, 0.0))
                 start = MONTHS.index(max(MONTHS[0], date(fy_start_year(month), 4, 1)))
-                if measure != "solved":
+                if measure in COUNTED:
                     terms = [(("fytd", measure, cell, month), 1.0)]
                     terms += [
                         (("num", measure, cell, MONTHS[j]), -1.0) for j in range(start, i + 1)
                     ]
                     attack.linear.append((terms, 0.0))
-                else:
+                elif measure == "solved":
                     attack.products.append((("num", measure, cell, month), ("rate", measure, cell, month),
                                             ("den", measure, cell, month), 100.0))  # fmt: skip
                     attack.products.append((("r12num", measure, cell, month), ("r12rate", measure, cell, month),
                                             ("r12den", measure, cell, month), 100.0))  # fmt: skip
+                else:  # per 1,000 residents: monthly rates are annualised (population / 12 a month)
+                    residents = populations()[cell]
+                    attack.known[("pop12", measure, cell, month)] = residents / 12
+                    attack.known[("pop", measure, cell, month)] = residents
+                    attack.products.append((("num", measure, cell, month), ("rate", measure, cell, month),
+                                            ("pop12", measure, cell, month), 1000.0))  # fmt: skip
+                    attack.products.append((("r12num", measure, cell, month), ("r12rate", measure, cell, month),
+                                            ("pop", measure, cell, month), 1000.0))  # fmt: skip
 
 
 def _value_quantity(measure: str, rolling: bool) -> str:
-    if measure == "solved":
-        return "r12rate" if rolling else "rate"
-    return "r12num" if rolling else "num"
+    if measure in COUNTED:
+        return "r12num" if rolling else "num"
+    return "r12rate" if rolling else "rate"
 
 
 def read_rows(attack: Attack, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -246,9 +269,10 @@ def read_rows(attack: Attack, rows: Iterable[Mapping[str, Any]]) -> None:
         attack.learn((value, measure, cell, add_months(month, -12)), get("same_month_last_year"))
         attack.learn((r12, measure, cell, month), get("rolling_12m"))
         monthly_avg = get("rolling_12m_monthly")
-        if measure != "solved" and monthly_avg not in (None, SUPPRESSED, ""):
-            attack.learn((r12, measure, cell, month), float(monthly_avg) * 12)
-        attack.learn(("fytd", measure, cell, month), get("fytd") if measure != "solved" else None)
+        per_month = 12 if measure in COUNTED else 1  # counts chart 12-month averages
+        if monthly_avg not in (None, SUPPRESSED, ""):
+            attack.learn((r12, measure, cell, month), float(monthly_avg) * per_month)
+        attack.learn(("fytd", measure, cell, month), get("fytd") if measure in COUNTED else None)
         attack.learn(("num", measure, cell, month), get("numerator"))
         attack.learn(("r12num", measure, cell, month), get("rolling_12m_numerator"))
         if measure == "solved":
@@ -263,8 +287,8 @@ def read_rows(attack: Attack, rows: Iterable[Mapping[str, Any]]) -> None:
         if end is not None:
             attack.learn((r12, measure, cell, end), get("baseline"))
             base_avg = get("baseline_monthly")
-            if measure != "solved" and base_avg not in (None, SUPPRESSED, ""):
-                attack.learn((r12, measure, cell, end), float(base_avg) * 12)
+            if base_avg not in (None, SUPPRESSED, ""):
+                attack.learn((r12, measure, cell, end), float(base_avg) * per_month)
             attack.learn(("r12num", measure, cell, end), get("baseline_numerator"))
             if measure == "solved":
                 attack.learn(("r12den", measure, cell, end), get("baseline_denominator"))
@@ -310,7 +334,8 @@ def secrets(results: pd.DataFrame, threshold: int) -> dict[Var, float]:
         pairs = {"crimes": [("num", "numerator"), ("r12num", "rolling_12m_numerator")],
                  "solved": [("num", "numerator"), ("den", "denominator"), ("r12num", "rolling_12m_numerator"),
                             ("r12den", "rolling_12m_denominator")],
-                 "harm": [("crimes", "crime_count"), ("r12crimes", "rolling_12m_crime_count")]}[measure]  # fmt: skip
+                 "harm": [("crimes", "crime_count"), ("r12crimes", "rolling_12m_crime_count")],
+                 "per1000": [("num", "numerator"), ("r12num", "rolling_12m_numerator")]}[measure]  # fmt: skip
         for quantity, column in pairs:
             v = row.get(column)
             if v is not None and not math.isnan(v) and 0 < v < threshold:
