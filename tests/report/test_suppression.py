@@ -18,6 +18,7 @@ from policeperf.ingest.run import ingest_table
 from policeperf.narrative import commentary
 from policeperf.narrative.numbers import SUPPRESSED
 from policeperf.report import write_report
+from policeperf.report.charts import describe, series_chart
 from policeperf.report.suppress import suppress
 from policeperf.store import Store
 from tests.conftest import policeperf
@@ -300,3 +301,16 @@ def test_the_public_report_from_a_store_hides_the_reported_leak(tmp_path: Path) 
         assert burglary[column] == harm[column] == SUPPRESSED, column
     assert float(burglary["rolling_12m"]) == 20 * 10 + 3 + 5
     assert harm["crime_count"] == SUPPRESSED and float(harm["rolling_12m_crime_count"]) == 208
+
+
+def test_a_chart_of_hidden_months_draws_the_12_month_line_but_no_monthly_point() -> None:
+    monthly = [20.0] * len(C.MONTHS)
+    monthly[-2] = 3
+    shown = suppress(C.results_from(only_in_northam(monthly)), 10, parents=C.PARENTS)
+    rows = shown[(shown["measure_id"] == "crimes") & (shown["area"] == "all")]
+    spec = series_chart(rows, title="Robbery", unit="count").to_dict(validate=False)
+    (points,) = spec["datasets"].values()
+    assert [p["Month"] for p in points] == [None] * len(C.MONTHS)
+    assert all(p["spc_mean"] is None and p["spc_upper"] is None for p in points)
+    assert points[-1]["12-month average"] == pytest.approx((20 * 10 + 3 + 20) / 12)
+    assert describe(rows, "Robbery", "count").split("latest ")[1].startswith(SUPPRESSED)
