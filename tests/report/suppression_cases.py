@@ -143,10 +143,11 @@ r12num, r12den, r12crimes (the 12 months ending that month), rate, r12rate, fytd
 
 @dataclass
 class Attack:
-    """What the public figures give: known quantities, and identities between quantities. Each
-    identity is solved whenever all but one of its quantities are known, until nothing new is
-    learned (the attacker chains direct reads, neighbouring months, change arithmetic, rate x
-    denominator, rolling windows, year-to-date differences and area sums)."""
+    """What the public figures give: known quantities, and identities between quantities
+    (direct reads, neighbouring months, change arithmetic, rate x denominator or residents,
+    rolling windows, year-to-date differences and area sums). The attacker solves any identity
+    with one unknown left, and all linear identities of a measure together, until nothing new
+    is learned: on the full results it finds every count."""
 
     known: dict[Var, float] = field(default_factory=dict)
     linear: list[tuple[list[tuple[Var, float]], float]] = field(default_factory=list)
@@ -161,6 +162,14 @@ class Attack:
             self.known[var] = number
 
     def solve(self) -> dict[Var, float]:
+        """Chain single-unknown solutions, then solve all identities together, until nothing
+        new is learned."""
+        while True:
+            self._peel()
+            if not self._jointly():
+                return self.known
+
+    def _peel(self) -> None:
         changed = True
         while changed:
             changed = False
@@ -179,7 +188,94 @@ class Attack:
                     k[b], changed = k[out] * scale / k[a], True
                 elif out in k and b in k and a not in k and k[b] != 0:
                     k[a], changed = k[out] * scale / k[b], True
-        return self.known
+
+    def _equations(self) -> list[tuple[dict[Var, float], float]]:
+        """Every identity that is linear in what is still unknown, with the known put in."""
+        out = []
+        linear = list(self.linear)
+        for product, a, b, scale in self.products:
+            for factor, other in ((a, b), (b, a)):
+                if factor in self.known:
+                    linear.append(([(product, 1.0), (other, -self.known[factor] / scale)], 0.0))
+                    break
+        for terms, rhs in linear:
+            unknown: dict[Var, float] = {}
+            for v, c in terms:
+                if v in self.known:
+                    rhs -= self.known[v] * c
+                elif c != 0:
+                    unknown[v] = unknown.get(v, 0.0) + c
+            if unknown:
+                out.append((unknown, rhs))
+        return out
+
+    def _jointly(self) -> bool:
+        """Solve all the identities of a measure together: a quantity is determined when the
+        unknowns' equations, reduced to row echelon form, hold a row with it alone."""
+        learned = False
+        by_measure: dict[str, list[tuple[dict[Var, float], float]]] = {}
+        for terms, rhs in self._equations():
+            by_measure.setdefault(next(iter(terms))[1], []).append((terms, rhs))
+        for equations in by_measure.values():
+            equations = _informative(equations)
+            names = sorted({v for terms, _ in equations for v in terms}, key=str)
+            index = {v: i for i, v in enumerate(names)}
+            matrix = np.zeros((len(equations), len(names) + 1))
+            for row, (terms, rhs) in enumerate(equations):
+                for v, c in terms.items():
+                    matrix[row, index[v]] = c
+                matrix[row, -1] = rhs
+            for i, value in _determined(matrix).items():
+                self.known[names[i]] = value
+                learned = True
+        return learned
+
+
+def _determined(augmented: np.ndarray) -> dict[int, float]:
+    """Gauss-Jordan elimination of [A | b] (rows touched only where the pivot column is not
+    zero: the equations are sparse); returns {column: value} for every reduced row that names
+    one unknown alone."""
+    m = augmented.copy()
+    rows, cols = m.shape[0], m.shape[1] - 1
+    pivots: list[tuple[int, int]] = []
+    r = 0
+    for c in range(cols):
+        if r == rows:
+            break
+        column = np.abs(m[r:, c])
+        best = int(column.argmax())
+        if column[best] < 1e-9:
+            continue
+        m[[r, r + best]] = m[[r + best, r]]
+        m[r] /= m[r, c]
+        others = np.nonzero(m[:, c])[0]
+        others = others[others != r]
+        m[others] -= m[others, c, None] * m[r]
+        pivots.append((r, c))
+        r += 1
+    out = {}
+    for row, c in pivots:
+        coefficients = m[row, :cols].copy()
+        coefficients[c] = 0.0
+        if np.abs(coefficients).max(initial=0.0) < 1e-9:
+            out[c] = float(m[row, -1])
+    return out
+
+
+def _informative(
+    equations: list[tuple[dict[Var, float], float]],
+) -> list[tuple[dict[Var, float], float]]:
+    """Drop equations with an unknown found nowhere else: that unknown absorbs the equation,
+    which then says nothing about the others (a speed-up; the answer is the same)."""
+    while True:
+        seen: dict[Var, int] = {}
+        for terms, _ in equations:
+            for v in terms:
+                seen[v] = seen.get(v, 0) + 1
+        kept = [(t, r) for t, r in equations if len(t) == 1 or all(seen[v] > 1 for v in t)]
+        if len(kept) == len(equations):
+            return kept
+        equations = kept
 
 
 QUANTITIES = {
@@ -359,7 +455,7 @@ def recovered(
     return sorted(
         (var, value)
         for var, value in truth.items()
-        if var in known and abs(known[var] - value) < 1e-6
+        if var in known and abs(known[var] - value) < 1e-6 * max(1.0, abs(value))
     )
 
 
