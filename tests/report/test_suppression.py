@@ -203,7 +203,7 @@ def test_without_a_threshold_nothing_is_hidden() -> None:
 # --- properties: the attacker learns nothing ------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), scales=SCALES, threshold=THRESHOLDS)
 def test_no_hidden_count_is_recoverable_from_the_public_results_table(
     seed: int, scales: list[float], threshold: int
@@ -217,7 +217,7 @@ def test_no_hidden_count_is_recoverable_from_the_public_results_table(
     assert len(C.recovered(results.to_dict(orient="records"), truth)) == len(truth)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), scales=SCALES, threshold=THRESHOLDS)
 def test_no_hidden_count_is_recoverable_from_the_public_csv_xlsx_and_html(
     seed: int, scales: list[float], threshold: int

@@ -38,6 +38,7 @@ import pandas as pd
 
 from policeperf.engine.calendar import add_months
 from policeperf.narrative.numbers import SUPPRESSED
+from policeperf.reference import load_table
 from policeperf.report.complementary import Cell, protect, relations
 
 Basis = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -120,8 +121,6 @@ def baseline_end(label: Any) -> date | None:
 
 def district_areas(results: pd.DataFrame) -> dict[str, str | None]:
     """Each district's policing area, from the force's reference districts."""
-    from policeperf.reference import load_table
-
     force = results.attrs.get("force") or (
         results["force"].dropna().iloc[0]
         if "force" in results and results["force"].notna().any()
