@@ -7,7 +7,9 @@ Progress bars go to stderr and only on a terminal; `--json` writes only JSON to 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -19,12 +21,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from policeperf import __version__
-from policeperf.errors import PolicePerfError
+from policeperf.errors import INTERRUPTED, PolicePerfError, StoreError, failure
 from policeperf.ingest.batch import BatchResult
+from policeperf.ingest.revisions import DEFAULT_REVISION_POLICY, RevisionPolicy
 from policeperf.ingest.run import IngestReport, total_bytes
 from policeperf.store import Store, resolve_store_path
+from policeperf.store.database import backend_failure
 from policeperf.store.status import StoreStatus, store_status
 
 app = typer.Typer(
@@ -56,20 +61,32 @@ PathsArgument = Annotated[
 
 
 def user_errors(func: F) -> F:
-    """Print a PolicePerfError as one line on stderr and exit 1; never a traceback."""
+    """Print an error the user can act on as one line on stderr and exit with its code (1, or
+    130 after Ctrl+C); never a traceback. `errors.failure` and `store.backend_failure` decide."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except PolicePerfError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("interrupted; the batch in progress was rolled back")
-            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # exit codes and usage errors (2) that the command line already reports
+        except BaseException as exc:
+            found = failure(exc) or backend_failure(exc)
+            if found is None:
+                raise
+            code, line = found
+            prefix = "" if code == INTERRUPTED else "[bold red]error:[/] "
+            err.print(prefix + escape(line), soft_wrap=True)
+            raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def folder_option(path: Path) -> Path:
+    """An --out folder: bad usage (exit 2) when it names an existing file."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(f"{path} is a file; expected a folder", param_hint="--out")
+    return path
 
 
 def version_callback(value: bool) -> None:
@@ -88,6 +105,15 @@ def main(
     ] = None,
 ) -> None:
     """policeperf: police performance frameworks from the records."""
+    # `kill` (SIGTERM) unwinds like Ctrl+C: the open transaction is rolled back, temporary
+    # folders are removed, and the command exits 130 with one line. Only a process's main
+    # thread can set a handler (the app may be invoked from another, e.g. in tests).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 class IngestFeedback:
@@ -140,7 +166,10 @@ def render_report(report: IngestReport, as_json: bool) -> None:
         note = (
             "already ingested; nothing written"
             if b.skipped
-            else ", ".join(f"{k} {v:,}" for k, v in sorted(b.quarantined_by_check.items()))
+            else ", ".join(
+                [f"{k} {v:,}" for k, v in sorted(b.quarantined_by_check.items())]
+                + revision_notes(b)
+            )
         )
         table.add_row(
             Path(b.file).name, str(b.batch_id), f"{b.rows_in:,}", f"{b.rows_accepted:,}",
@@ -154,6 +183,18 @@ def render_report(report: IngestReport, as_json: bool) -> None:
     )
 
 
+def revision_notes(b: BatchResult) -> list[str]:
+    """What a batch replaced, or what replaced it (docs/revisions.md)."""
+    notes = []
+    if b.supersedes:
+        notes.append("supersedes batch " + ", ".join(str(x) for x in b.supersedes))
+    if b.rows_revised:
+        notes.append(f"revised {b.rows_revised:,} earlier rows")
+    if b.superseded_by is not None:
+        notes.append(f"superseded by batch {b.superseded_by}")
+    return notes
+
+
 @ingest_app.command("police-uk")
 @user_errors
 def ingest_police_uk_command(
@@ -163,6 +204,14 @@ def ingest_police_uk_command(
         str | None,
         typer.Option(help="Force name for stop-and-search files whose name does not say it."),
     ] = None,
+    revisions: Annotated[
+        RevisionPolicy,
+        typer.Option(
+            help="Which publication of a republished month or a revised crime is current: the "
+            "latest (earlier ones kept as history) or the first (later ones quarantined). "
+            "See docs/revisions.md."
+        ),
+    ] = DEFAULT_REVISION_POLICY,
     as_json: JsonOption = False,
 ) -> None:
     """data.police.uk street, outcomes and stop-and-search CSVs (files, folders, zip archives)."""
@@ -170,8 +219,9 @@ def ingest_police_uk_command(
 
     with Store(resolve_store_path(store)) as db, ingest_progress(paths, not as_json) as progress:
         report = ingest_police_uk(
-            db, paths, force=force, on_progress=progress.done, on_start=progress.start
-        )
+            db, paths, force=force, on_progress=progress.done, on_start=progress.start,
+            revisions=revisions,
+        )  # fmt: skip
     render_report(report, as_json)
 
 
@@ -224,25 +274,42 @@ def render_status(status: StoreStatus) -> None:
         tables.add_row(name, f"{rows:,}", "" if outside is None else f"{outside:,}")
     out.print(tables)
     if status.coverage:
-        cov = Table(title="Months covered", title_justify="left")
-        for col in ("table", "force", "source", "first", "last", "months", "rows"):
-            cov.add_column(col, justify="right" if col in ("months", "rows") else "left")
+        cov = Table(title="Coverage (months of data received)", title_justify="left")
+        for col in ("force", "table", "source", "months", "covered", "gaps"):
+            cov.add_column(col, justify="right" if col == "months" else "left", overflow="fold")
         for c in status.coverage:
             cov.add_row(
-                c["table"], c["force"], c["source"], c["first_month"], c["last_month"],
-                str(c["months"]), f"{c['rows']:,}",
+                c["force"], c["table"], c["source"], str(c["months"]),
+                ", ".join(c["covered"]) or "none", ", ".join(c["gaps"]) or "",
             )  # fmt: skip
         out.print(cov)
     if status.sources:
         src = Table(title="Batches", title_justify="left")
-        for col in ("source", "kind", "files", "rows in", "accepted", "quarantined"):
+        for col in ("source", "kind", "files", "rows in", "accepted", "quarantined", "superseded"):
             src.add_column(col, justify="left" if col in ("source", "kind") else "right")
         for s in status.sources:
             src.add_row(
                 s["source"], s["kind"], str(s["files"]), f"{s['rows_in']:,}",
-                f"{s['rows_accepted']:,}", f"{s['rows_quarantined']:,}",
+                f"{s['rows_accepted']:,}", f"{s['rows_quarantined']:,}", str(s["superseded"]),
             )  # fmt: skip
         out.print(src)
+    if status.superseded:
+        sup = Table(title="Superseded batches (rows kept as history)", title_justify="left")
+        for col in ("batch", "kind", "forces", "first", "last", "superseded by", "file"):
+            sup.add_column(col, justify="right" if col in ("batch", "superseded by") else "left")
+        for b in status.superseded:
+            sup.add_row(
+                str(b["batch_id"]), b["kind"], b["forces"] or "", b["first_month"] or "",
+                b["last_month"] or "", str(b["superseded_by"]), Path(b["file"]).name,
+            )  # fmt: skip
+        out.print(sup)
+    if status.history:
+        hist = Table(title="History (replaced by a later publication)", title_justify="left")
+        for col in ("table", "because", "rows"):
+            hist.add_column(col, justify="right" if col == "rows" else "left")
+        for h in status.history:
+            hist.add_row(h["table"], h["because"], f"{h['rows']:,}")
+        out.print(hist)
     if status.quarantine:
         q = Table(title="Quarantine", title_justify="left")
         for col in ("table", "field", "check", "rows", "example"):
@@ -257,7 +324,13 @@ def render_status(status: StoreStatus) -> None:
 def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Tables, row counts, months covered per force and source, batches and quarantine."""
     path = resolve_store_path(store)
-    with Store(path, read_only=True) as db:
+    try:
+        db = Store(path, read_only=True)
+    except StoreError as exc:
+        if "needs migrating" not in str(exc):
+            raise
+        db = Store(path)  # an older store: migrate it forward once, as the error advises
+    with db:
         result = store_status(db)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), default=str, indent=2) + "\n")
@@ -269,7 +342,8 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
 @user_errors
 def synth(
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for the generated exports.")
+        Path,
+        typer.Option("--out", callback=folder_option, help="Folder for the generated exports."),
     ] = Path("out/demo-exports"),
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives the same force.")
@@ -305,7 +379,9 @@ def _nothing() -> Iterator[None]:
 def demo(
     store: Annotated[Path, typer.Option(help="Store file to build.")] = Path("out/demo.duckdb"),
     data: Annotated[Path, typer.Option(help="Folder of bundled public data.")] = Path("data"),
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for outputs.")] = Path("out"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", callback=folder_option, help="Folder for outputs.")
+    ] = Path("out"),
 ) -> None:
     """Build the demo store: real Cambridgeshire police.uk 2024 data, the Home Office 2017/18
     table and the calibrated Demo Constabulary; then print its status."""
@@ -376,6 +452,14 @@ MonthOption = Annotated[str, typer.Option("--month", help="Reporting month, YYYY
 ForceOption = Annotated[
     str | None, typer.Option("--force", help="Force to evaluate when the framework names none.")
 ]
+ProfileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="Force profile YAML (areas, populations); see 'policeperf force init'. "
+        "Default: the shipped profile of the force, if any.",
+    ),
+]
 
 
 @app.command()
@@ -398,6 +482,7 @@ def evaluate(
     area: Annotated[
         str | None, typer.Option("--area", help="Only this area: all, an area or a district.")
     ] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """The results table: every measure x area for the reporting month, with rolling 12 months,
     baseline, changes, verdict and method."""
@@ -408,9 +493,11 @@ def evaluate(
         raise typer.BadParameter(
             f"got {fmt!r}; expected csv, parquet or json", param_hint="--format"
         )
+    if fmt == "parquet" and out_file is None:
+        raise typer.BadParameter("parquet is binary; name a file with --out", param_hint="--format")
     reporting = month_option(month)
     with Store(resolve_store_path(store), read_only=True) as db:
-        results = run(db, framework, reporting, force=force)
+        results = run(db, framework, reporting, force=force, profile=profile)
     if not all_months:
         results = results[results["month"] == reporting]
     if area is not None:
@@ -459,17 +546,19 @@ def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
     force = results.attrs.get("force")
     for c in state.coverage:
         if c["force"] == force:
+            source = f" ({c['source']})" if c["source"] else ""
             lines.append(
                 (
-                    f"{c['table']} ({c['source']})",
-                    f"{c['first_month']} to {c['last_month']}, {c['months']} months, {c['rows']:,} rows",
+                    f"Coverage: {c['table']}{source}",
+                    f"{c['summary']}; {c['months']} months received, {c['rows']:,} rows",
                 )
             )
     for s in state.sources:
         lines.append(
             (
                 f"Batches: {s['source']} {s['kind']}",
-                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}",
+                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}"
+                + (f"; {s['superseded']} superseded by a republication" if s["superseded"] else ""),
             )
         )
     for q in state.quarantine[:10]:
@@ -492,9 +581,9 @@ def report(
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx, csv.")
     ] = "html,pdf,xlsx",
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path(
-        "out/reports"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", callback=folder_option, help="Folder for the report files.")
+    ] = Path("out/reports"),
     suppress_below: Annotated[
         int | None,
         typer.Option(
@@ -509,6 +598,7 @@ def report(
             "--cohort", help="Managed cohort CSV (person_id, adopted) for the harm section."
         ),
     ] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance."""
@@ -526,7 +616,7 @@ def report(
     model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
-            results = run(db, model, reporting, force=force)
+            results = run(db, model, reporting, force=force, profile=profile)
         provenance = provenance_lines(db, results)
         model = model.model_copy(update={"force": results.attrs.get("force")})
         harm = (
@@ -559,6 +649,7 @@ def serve(
             help="Require this token on every request (16+ characters).", envvar="POLICEPERF_TOKEN"
         ),
     ] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """The local dashboard: every measure by pillar with verdict and SPC, drill-down by measure,
     area and month, downloads, and a JSON API (/api/docs)."""
@@ -573,12 +664,59 @@ def serve(
         host=host,
         port=port,
         token=token,
+        profile=profile,
     )
     check_bind(settings)
     Store(settings.store, read_only=True).close()  # a clear error now rather than on the first page
-    application = create_app(settings)
+    from policeperf.web.service import ResultsService
+
+    service = ResultsService(settings)
+    service.check_force()
+    application = create_app(settings, service)
     err.print(f"policeperf dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+force_app = typer.Typer(
+    help="Force profiles: policing areas and populations.", no_args_is_help=True
+)
+app.add_typer(force_app, name="force")
+
+
+@force_app.command("init")
+@user_errors
+def force_init(
+    name: Annotated[str, typer.Argument(help="The force, as in the data ('Kent Police').")],
+    store: StoreOption = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Profile file to write; stdout if absent.")
+    ] = None,
+) -> None:
+    """Start a force profile from the districts seen in the store: group them into areas and give
+    their populations, then pass the file to evaluate, report and serve with --profile."""
+    from policeperf.framework.profile import profile_template
+
+    with Store(resolve_store_path(store), read_only=True) as db:
+        forces = [str(r[0]) for r in db.fetchall("SELECT DISTINCT force FROM crimes ORDER BY 1")]
+        if name not in forces:
+            known = ", ".join(forces) or "none"
+            raise PolicePerfError(f"no crimes for {name!r} in the store; forces held: {known}")
+        districts = [
+            str(r[0])
+            for r in db.fetchall(
+                "SELECT DISTINCT district FROM crimes WHERE force = ? AND district IS NOT NULL",
+                [name],
+            )
+        ]
+    text = profile_template(name, districts)
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    if out_file.exists():
+        raise PolicePerfError(f"{out_file}: already exists; edit it or choose another --out")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(text, encoding="utf-8")
+    err.print(f"wrote {out_file} with {len(districts)} districts; edit its areas and populations")
 
 
 harm_app = typer.Typer(
@@ -718,7 +856,6 @@ def harm_cohort(
     as_json: JsonOption = False,
 ) -> None:
     """Harm and offences of a managed cohort before and after adoption, with a comparison group."""
-    import csv as csv_module
     from datetime import date as date_type
 
     from policeperf.harm.cohort import measure_cohort, read_people
@@ -732,8 +869,7 @@ def harm_cohort(
             raise typer.BadParameter(
                 f"got {adopted!r}; expected YYYY-MM-DD", param_hint="--adopted"
             ) from None
-        with people.open(newline="", encoding="utf-8") as handle:
-            members = [(row["person_id"].strip(), day) for row in csv_module.DictReader(handle)]
+        members = read_people(people, adopted=day)
     else:
         members = read_people(people)
     months = _window_months(window)

@@ -2,6 +2,8 @@
 
 Every error a user can fix is a `PolicePerfError` whose message is one line: where, what, and what
 was expected. The command line prints that line and exits 1; it never shows a traceback for them.
+`failure()` is the one place that also gives a line and an exit code to what the system raises
+(a full disk, Ctrl+C): 1 for a problem the user can fix, 130 for an interruption.
 """
 
 from __future__ import annotations
@@ -30,3 +32,19 @@ class MappingError(PolicePerfError):
 
 class ReferenceDataError(PolicePerfError):
     """A reference data file is missing or inconsistent."""
+
+
+INTERRUPTED = 130
+"""Exit code after Ctrl+C (128 + SIGINT), as shells expect."""
+
+
+def failure(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, one line) for an exception the user can act on, or None for a bug."""
+    if isinstance(exc, PolicePerfError):
+        return 1, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return INTERRUPTED, "interrupted; the work in progress was rolled back"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else "a file"
+        return 1, f"{where}: {exc.strerror}"
+    return None

@@ -43,17 +43,57 @@ def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
             _lines(item, (*loc, i), out)
 
 
+MAX_YAML_BYTES = 1024**2
+"""Largest configuration file read (1 MiB; the shipped framework is about 30 KiB)."""
+MAX_YAML_DEPTH = 32
+"""Deepest nesting of mappings and lists (the framework schema needs 8)."""
+
+
+def _check_safe(text: str, display: str) -> None:
+    """Refuse aliases (`*name`: an anchor bomb grows exponentially) and deep nesting (a stack
+    overflow in the parser) by walking the parser's events, before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ConfigError(
+                display,
+                [f"{display}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
+                 "allowed; write the value out"],
+            )  # fmt: skip
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ConfigError(
+                    display,
+                    [f"{display}:{event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} "
+                     "levels deep; expected a flatter file"],
+                )  # fmt: skip
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
-    """Parse a YAML file into data plus a map from location to line number."""
+    """Parse a YAML file into data plus a map from location to line number. Files over
+    `MAX_YAML_BYTES`, aliases and nesting deeper than `MAX_YAML_DEPTH` are refused."""
     display = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ConfigError(
+                display,
+                [f"{display}: {size:,} bytes; expected a configuration file under "
+                 f"{MAX_YAML_BYTES // 1024:,} KiB"],
+            )  # fmt: skip
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(display, [f"{display}: no such file"]) from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(display, [f"{display}: is a folder; expected a YAML file"]) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(display, [f"{display}: not UTF-8 text"]) from exc
     try:
-        node = yaml.compose(text)
+        _check_safe(text, display)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -187,3 +187,25 @@ def test_area_comparison_uses_polarity_and_the_baseline() -> None:
 def test_suppressed_figures_are_not_described() -> None:
     assert "suppressed" in S.headline(facts(suppressed=True))
     assert S.record(facts(value=N.SUPPRESSED)) is None
+
+
+def test_an_unavailable_measure_is_said_to_be_unavailable_and_why_and_nothing_else() -> None:
+    from policeperf.narrative.commentary import measure_paragraph
+
+    f = facts(status="no_data", reason="no outcomes data for Dec 2021", rolling_12m=None,
+              baseline=None, verdict=None, trend_direction="up", highest_on_record=True,
+              spc_class="special_cause_concern", spc_rule="astronomical")  # fmt: skip
+    paragraph = measure_paragraph(f)
+    assert paragraph.text == (
+        "Dwelling burglary: not available, because no outcomes data for Dec 2021."
+    )
+    assert paragraph.kind == "unavailable" and paragraph.directional == ()
+
+
+def test_a_figure_without_a_complete_baseline_is_given_without_a_comparison() -> None:
+    f = facts(status="incomplete_baseline", reason="the baseline year has months without data: "
+              "Jun 2019", baseline=None, verdict=None)  # fmt: skip
+    assert S.headline(f) == (
+        "Dwelling burglary: 1,242 in the 12 months to March 2021; no comparison with 2019/20 is "
+        "made because the baseline year has months without data: Jun 2019."
+    )

@@ -10,6 +10,7 @@ import pytest
 from policeperf.errors import StoreError
 from policeperf.store import SCHEMA_VERSION, Store, resolve_store_path
 from policeperf.store import database as database_module
+from policeperf.store.schema import COVERAGE_DDL
 
 
 def test_a_new_store_has_every_canonical_table_at_the_current_version(tmp_path: Path) -> None:
@@ -87,3 +88,26 @@ def test_store_path_comes_from_argument_then_environment_then_default() -> None:
     assert resolve_store_path("a.duckdb", {"POLICEPERF_STORE": "b.duckdb"}) == Path("a.duckdb")
     assert resolve_store_path(None, {"POLICEPERF_STORE": "b.duckdb"}) == Path("b.duckdb")
     assert resolve_store_path(None, {}) == Path("policeperf.duckdb")
+
+
+def test_a_version_1_store_is_migrated_through_coverage_to_the_revision_history(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    v1 = database_module.full_ddl().split("CREATE TABLE IF NOT EXISTS crimes_history")[0]
+    v1 = v1.replace(COVERAGE_DDL, "").replace("    superseded_by INTEGER,\n", "")
+    con.execute(v1)
+    con.execute("INSERT INTO schema_meta VALUES ('schema_version', '1')")
+    con.execute(
+        "INSERT INTO ingest_batches VALUES (1, 'police-uk', 'street', 'crimes', 'f.csv', 'x', "
+        "now(), now(), 2, 2, 0, 'F', '2024-01-01', '2024-01-01')"
+    )
+    con.close()
+    with Store(path) as db:
+        assert db.schema_version == SCHEMA_VERSION == 3
+        assert db.fetchall("SELECT batch_id, superseded_by FROM ingest_batches") == [(1, None)]
+        assert db.scalar("SELECT count(*) FROM coverage") == 1
+        tables = {t for (t,) in db.fetchall("SHOW TABLES")}
+    assert {"crimes_history", "outcomes_history", "asb_incidents_history",
+            "stop_searches_history"} <= tables  # fmt: skip

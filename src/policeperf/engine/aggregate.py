@@ -85,6 +85,24 @@ def _month(column: ir.Value) -> ir.DateValue:
     return column.truncate("M").cast("date")
 
 
+def _last_sunday(year: ir.IntegerValue, month: int) -> ir.DateValue:
+    last = ibis.date(year, month, 31)
+    return last - ((last.day_of_week.index() + 1) % 7).as_interval("D")
+
+
+def uk_local(ts: ir.TimestampValue) -> ir.TimestampValue:
+    """A UTC timestamp as UK local time (British Summer Time from 01:00 UTC on the last Sunday of
+    March to 01:00 UTC on the last Sunday of October), written as Ibis so every backend agrees."""
+    start = _last_sunday(ts.year(), 3).cast("timestamp") + ibis.interval(hours=1)
+    end = _last_sunday(ts.year(), 10).cast("timestamp") + ibis.interval(hours=1)
+    return ibis.ifelse((ts >= start) & (ts < end), ts + ibis.interval(hours=1), ts)
+
+
+LOCAL_TIME_TABLES = ("stop_searches",)
+"""Tables whose timestamps carry an offset at source and are counted by their UK local month, as
+data.police.uk publishes them (a search at 23:51 UTC on 31 March 2024 is in April's file)."""
+
+
 def with_area(t: ir.Table, areas: ir.Table) -> ir.Table:
     """Attach the policing area of each row's district (reference districts of the force)."""
     t = t.drop("area") if "area" in t.columns else t
@@ -111,7 +129,8 @@ def base_table(backend: ibis.BaseBackend, table: str, scope: Scope) -> ir.Table:
         t = t.join(crimes, "crime_id")
     if scope.force is not None:
         t = t.filter(t.force == scope.force)
-    t = t.mutate(period=_month(t[MONTH_COLUMN[table]]))
+    when = t[MONTH_COLUMN[table]]
+    t = t.mutate(period=_month(uk_local(when) if table in LOCAL_TIME_TABLES else when))
     if scope.last_month is not None:
         t = t.filter(t.period <= scope.last_month)
     return t

@@ -23,14 +23,6 @@ def fy_of(month: date) -> str:
     return fy_label(fy_start_year(month))
 
 
-def parse_fy(label: str) -> int:
-    """Start year of '2019/20'."""
-    start, end = label.split("/")
-    if len(start) != 4 or (int(start) + 1) % 100 != int(end):
-        raise ValueError(f"not a financial year: {label!r}; expected e.g. 2019/20")
-    return int(start)
-
-
 def add_months(month: date, n: int) -> date:
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)

@@ -26,6 +26,8 @@ KEY_COLUMNS = [
     "change_pct",
     "verdict",
     "method",
+    "status",
+    "reason",
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from policeperf.engine import availability as A
 from policeperf.engine import series as S
 from policeperf.engine import spc as spc_mod
 from policeperf.engine import verdict as V
@@ -33,6 +34,10 @@ class Context:
     """(level, area) -> residents."""
     as_at: str
     store_state: str
+    coverage: Mapping[str, set[date]] | None = None
+    """Record table -> months received for the force; None when the backend records none."""
+    geographies: tuple[tuple[str, str], ...] = ()
+    """(level, area) pairs every measure reports, whether or not they have records."""
 
 
 def default_method(m: Measure) -> str:
@@ -59,14 +64,8 @@ def _none(x: float | None) -> float | None:
 
 def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
+    lookback = ctx.framework.settings.outcome_lookback_months
     for pillar, priority, focus, m in ctx.framework.measures():
-        if m.id not in cube.months:
-            continue
-        first, last = cube.months[m.id]
-        end = min(last, ctx.month)
-        if end < first:
-            continue
-        months = _months(first, end)
         meta = {
             "framework": ctx.framework.name, "framework_version": ctx.framework.version,
             "force": ctx.framework.force, "pillar": pillar.name, "pillar_id": pillar.id,
@@ -74,24 +73,104 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
             "measure_id": m.id, "measure": m.name, "kind": m.kind, "unit": m.unit,
             "polarity": m.polarity, "target": m.target, "as_at": ctx.as_at, "store_state": ctx.store_state,
         }  # fmt: skip
+        months = _series_months(m, cube, ctx)
+        if not months:
+            rows.append(_unavailable_row(m, ctx, meta))
+            continue
+        avail = A.Availability.build(m, months, ctx.coverage, lookback=lookback)
         if m.kind == "median":
             groups = cube.medians[cube.medians["measure_id"] == m.id]
-            for (level, area), frame in groups.groupby(["level", "area"], sort=False):
-                rows.extend(_median_rows(m, ctx, months, str(level), str(area), frame, meta))
+            build = _median_rows
         else:
             groups = cube.additive[cube.additive["measure_id"] == m.id]
-            for (level, area), frame in groups.groupby(["level", "area"], sort=False):
-                rows.extend(_additive_rows(m, ctx, months, str(level), str(area), frame, meta))
-    return pd.DataFrame(rows)
+            build = _additive_rows
+        frames = {
+            (str(lv), str(ar)): f for (lv, ar), f in groups.groupby(["level", "area"], sort=False)
+        }
+        for key in ctx.geographies:
+            frames.setdefault(key, groups.iloc[0:0])
+        for (level, area), frame in frames.items():
+            rows.extend(build(m, ctx, months, level, area, frame, meta, avail))
+    results = pd.DataFrame(rows)
+    missing = [c for c in ALWAYS_PRESENT if c not in results.columns]
+    return results.assign(**dict.fromkeys(missing)) if missing else results
+
+
+ALWAYS_PRESENT = (
+    "status",
+    "reason",
+    "verdict",
+    "method",
+    "verdict_direction",
+    "statistic",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "verdict_note",
+    "confidence",
+    "month_verdict",
+    "month_method",
+    "spc_class",
+    "spc_rule",
+    "spc_restarted",
+)
+"""Columns every results table has, even when no row of it could be given a verdict."""
+
+
+def _series_months(m: Measure, cube: Cube, ctx: Context) -> list[date]:
+    """The months of a measure's series: from the first month its main table was received (or
+    held records) to the reporting month. Months in between without data stay in the series as
+    gaps."""
+    starts: list[date] = []
+    if m.id in cube.months:
+        starts.append(cube.months[m.id][0])
+    if ctx.coverage is not None and ctx.coverage.get(m.table):
+        starts.append(min(ctx.coverage[m.table]))
+    if ctx.coverage is None and m.id in cube.months:
+        end = min(cube.months[m.id][1], ctx.month)
+    else:
+        end = ctx.month
+    if not starts or min(starts) > end:
+        return []
+    return _months(min(starts), end)
+
+
+def _unavailable_row(m: Measure, ctx: Context, meta: dict[str, Any]) -> dict[str, Any]:
+    """The one row of a measure the store cannot compute at all."""
+    tables = A.tables_needed(m)
+    if ctx.coverage is None:
+        reason = f"no {A.TABLE_LABELS.get(m.table, m.table)} records up to {ctx.month:%b %Y}"
+    else:
+        absent = [t for t in tables if not ctx.coverage.get(t)]
+        reason = (
+            "; ".join(f"no {A.TABLE_LABELS.get(t, t)} data in the store" for t in absent)
+            if absent
+            else f"no {A.TABLE_LABELS.get(m.table, m.table)} data up to {ctx.month:%b %Y}"
+        )
+    return {
+        **meta, "area_level": "force", "area": "all", "month": ctx.month, "value": None,
+        "rolling_12m": None, "baseline": None, "status": A.NO_DATA, "reason": reason,
+    }  # fmt: skip
 
 
 def _series(
-    m: Measure, ctx: Context, months: list[date], level: str, area: str, frame: pd.DataFrame
+    m: Measure,
+    ctx: Context,
+    months: list[date],
+    level: str,
+    area: str,
+    frame: pd.DataFrame,
+    avail: A.Availability,
 ) -> S.MonthlySeries:
+    """Monthly numerators (and denominators): a month with data and no records is 0, a month
+    without data is NaN, so every sum that touches it is unavailable."""
     by_month = frame.set_index("period").reindex(months)
-    num = by_month["num"].fillna(0.0).to_numpy(dtype=float)
+    gap = ~avail.usable
+    num = by_month["num"].fillna(0.0).to_numpy(dtype=float, copy=True)
+    num[gap] = np.nan
     if m.kind in ("proportion", "outcome_rate"):
-        den: np.ndarray | None = by_month["den"].fillna(0.0).to_numpy(dtype=float)
+        den: np.ndarray | None = by_month["den"].fillna(0.0).to_numpy(dtype=float, copy=True)
+        den[gap] = np.nan  # type: ignore[index]
         return S.MonthlySeries(months, num, den, scale=100.0)
     if m.kind == "rate_per_population":
         pop = ctx.populations.get((level, area))
@@ -109,9 +188,11 @@ def _additive_rows(
     area: str,
     frame: pd.DataFrame,
     meta: dict[str, Any],
+    avail: A.Availability,
 ) -> list[dict[str, Any]]:
-    s = _series(m, ctx, months, level, area, frame)
+    s = _series(m, ctx, months, level, area, frame, avail)
     vals = S.values(s)
+    no_population = m.kind == "rate_per_population" and not ctx.populations.get((level, area))
     den_arr = s.denominator
     r12_num = [S.window_sum(s.numerator, i, S.WINDOW) for i in range(len(months))]
     r12_den = [
@@ -121,11 +202,15 @@ def _additive_rows(
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
     crimes = _crime_counts(m, months, frame)
     rows = []
-    spc = _spc(m, ctx, months, vals)
+    spc = _spc_runs(m, ctx, months, vals, avail)
     settings = ctx.framework.settings
     fixed = settings.fixed_baseline
     for i, month in enumerate(months):
         b = S.baseline_year(month, fixed)
+        status, reason = avail.window_status(i, S.WINDOW, date(b, 4, 1))
+        if no_population and status in (A.OK, A.INCOMPLETE_WINDOW, A.INCOMPLETE_BASELINE):
+            status = A.NO_POPULATION
+            reason = f"no population for {'the force' if level == 'force' else area}; add it to the force profile"
         b_num = S.fy_total(s, b, s.numerator)
         b_den = S.fy_total(s, b, den_arr) if den_arr is not None else None
         baseline = None if b_num is None else s.ratio(b_num, b_den)
@@ -134,9 +219,10 @@ def _additive_rows(
         fytd_num = float(s.numerator[start : i + 1].sum())
         fytd_den = float(den_arr[start : i + 1].sum()) if den_arr is not None else None
         row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
+        row.update(status=status, reason=reason)
         row.update(
-            numerator=float(s.numerator[i]), denominator=None if den_arr is None else _none(float(den_arr[i])),
-            n=float(den_arr[i]) if m.kind in ("proportion", "outcome_rate") and den_arr is not None else float(s.numerator[i]),
+            numerator=_none(float(s.numerator[i])), denominator=None if den_arr is None else _none(float(den_arr[i])),
+            n=_none(float(den_arr[i])) if m.kind in ("proportion", "outcome_rate") and den_arr is not None else _none(float(s.numerator[i])),
             rolling_12m_numerator=r12_num[i], rolling_12m_denominator=_none(r12_den[i]),
             baseline_numerator=b_num, baseline_denominator=_none(b_den),
             fytd=s.ratio(fytd_num, fytd_den), fytd_label=fy_label(fy0),
@@ -145,8 +231,11 @@ def _additive_rows(
             row.update(crime_count=float(crimes[i]), rolling_12m_crime_count=S.window_sum(crimes, i, S.WINDOW),
                        baseline_crime_count=S.fy_total(s, b, crimes))  # fmt: skip
         if i >= len(months) - VERDICT_MONTHS:
-            row.update(_verdicts(m, ctx, s, i, r12_num[i], r12_den[i], b, b_num, b_den, r12, vals))
-        row.update(_spc_fields(spc, i, m))
+            if avail.usable[i]:
+                row.update(_facts(vals, r12, months, i, ctx, avail))
+            if status == A.OK:
+                row.update(_verdicts(m, ctx, s, i, r12_num[i], r12_den[i], b, b_num, b_den))
+        row.update(_spc_fields(spc[i], m))
         rows.append(row)
     return rows
 
@@ -168,6 +257,7 @@ def _median_rows(
     area: str,
     frame: pd.DataFrame,
     meta: dict[str, Any],
+    avail: A.Availability,
 ) -> list[dict[str, Any]]:
     def window(name: str) -> dict[int, tuple[float, float]]:
         sub = frame[frame["window"] == name]
@@ -177,41 +267,54 @@ def _median_rows(
         }
 
     monthly, rolling, years = window("month"), window("r12"), window("fy")
-    vals: list[float | None] = [monthly.get(month_index(mo), (None, 0))[0] for mo in months]
-    r12: list[float | None] = [
-        rolling.get(month_index(mo), (None, 0))[0] if i >= S.WINDOW - 1 else None
+    vals: list[float | None] = [
+        monthly.get(month_index(mo), (None, 0))[0] if avail.usable[i] else None
         for i, mo in enumerate(months)
     ]
     settings = ctx.framework.settings
     fixed = settings.fixed_baseline
-    first_index = month_index(months[0])
-    spc = _spc(m, ctx, months, vals)
+    statuses = [
+        avail.window_status(i, S.WINDOW, date(S.baseline_year(mo, fixed), 4, 1))
+        for i, mo in enumerate(months)
+    ]
+    # The backend's rolling median stands only where all twelve months of the window have data.
+    r12: list[float | None] = [
+        rolling.get(month_index(mo), (None, 0))[0]
+        if statuses[i][0] in (A.OK, A.INCOMPLETE_BASELINE)
+        else None
+        for i, mo in enumerate(months)
+    ]
+    spc = _spc_runs(m, ctx, months, vals, avail)
     rows = []
     for i, month in enumerate(months):
         b = S.baseline_year(month, fixed)
-        complete = month_index(date(b, 4, 1)) >= first_index
+        status, reason = statuses[i]
+        baseline_first = month_index(date(b, 4, 1)) - month_index(months[0])
+        complete = baseline_first >= 0 and not avail.missing_in(
+            range(baseline_first, baseline_first + 12)
+        )
         baseline = years.get(b, (None, 0))[0] if complete else None
         row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
-        row.update(n=monthly.get(month_index(month), (None, 0.0))[1],
+        row.update(status=status, reason=reason)
+        row.update(n=monthly.get(month_index(month), (None, 0.0))[1] if avail.usable[i] else None,
                    rolling_12m_n=rolling.get(month_index(month), (None, 0.0))[1] if r12[i] is not None else None,
                    baseline_n=years.get(b, (None, 0.0))[1] if baseline is not None else None,
                    rolling_12m_numerator=None, baseline_numerator=None, fytd=None, fytd_label=fy_label(fy_start_year(month)))  # fmt: skip
         if i >= len(months) - VERDICT_MONTHS:
-            base_months = [
-                monthly[month_index(add_months(date(b, 4, 1), k))][0]
-                for k in range(12)
-                if month_index(add_months(date(b, 4, 1), k)) in monthly
-            ]
-            current = [v for v in vals[max(0, i - 11) : i + 1] if v is not None]
-            v = V.medians_vs_baseline(
-                current,
-                base_months if complete else [],
-                confidence=settings.confidence,
-                polarity=m.polarity,
-            )
-            row.update(_verdict_fields(v, ctx))
-            row.update(_facts(vals, r12, months, i, ctx))
-        row.update(_spc_fields(spc, i, m))
+            if avail.usable[i]:
+                row.update(_facts(vals, r12, months, i, ctx, avail))
+            if status == A.OK:
+                base_months = [
+                    monthly[month_index(add_months(date(b, 4, 1), k))][0]
+                    for k in range(12)
+                    if month_index(add_months(date(b, 4, 1), k)) in monthly
+                ]
+                current = [v for v in vals[max(0, i - 11) : i + 1] if v is not None]
+                v = V.medians_vs_baseline(
+                    current, base_months, confidence=settings.confidence, polarity=m.polarity
+                )
+                row.update(_verdict_fields(v, ctx))
+        row.update(_spc_fields(spc[i], m))
         rows.append(row)
     return rows
 
@@ -258,10 +361,9 @@ def _verdicts(
     b: int,
     b_num: float | None,
     b_den: float | None,
-    r12: list[float | None],
-    vals: list[float | None],
 ) -> dict[str, Any]:
     settings = ctx.framework.settings
+    vals = S.values(s)
     method = default_method(m)
     base_months = S.fy_months(s, b)
     if method == "rolling_12m_vs_baseline_overdispersed":
@@ -301,7 +403,6 @@ def _verdicts(
     if m.kind in ("proportion", "outcome_rate") and r12_num is not None and r12_den:
         low, high = V.wilson_interval(min(r12_num, r12_den), r12_den, settings.confidence)
         out.update(rolling_12m_ci_low=100 * low, rolling_12m_ci_high=100 * high)
-    out.update(_facts(vals, r12, s.months, i, ctx))
     return out
 
 
@@ -314,24 +415,57 @@ def _verdict_fields(v: V.Verdict, ctx: Context) -> dict[str, Any]:
 
 
 def _facts(
-    vals: list[float | None], r12: list[float | None], months: list[date], i: int, ctx: Context
+    vals: list[float | None],
+    r12: list[float | None],
+    months: list[date],
+    i: int,
+    ctx: Context,
+    avail: A.Availability,
 ) -> dict[str, Any]:
-    rec = S.records_at(vals, months, i)
-    recent = [v for v in vals[max(0, i - S.TREND_MONTHS + 1) : i + 1] if v is not None]
+    """Records and trends, within the unbroken run of months with data that ends at `i`: across a
+    gap nothing is known, so "highest since" and trends never reach over one."""
+    start = avail.run_start(i)
+    rec = S.records_at(vals[start : i + 1], months[start : i + 1], i - start)
+    whole = start == 0
+    alpha = 1 - ctx.framework.settings.confidence
+    recent = [v for v in vals[max(start, i - S.TREND_MONTHS + 1) : i + 1] if v is not None]
     direction, p = S.mann_kendall(recent)
-    significant = p is not None and p < 1 - ctx.framework.settings.confidence
-    prev_recent = [v for v in vals[max(0, i - S.TREND_MONTHS) : i] if v is not None]
+    significant = p is not None and p < alpha
+    prev_recent = [v for v in vals[max(start, i - S.TREND_MONTHS) : i] if v is not None]
     prev_dir, prev_p = S.mann_kendall(prev_recent)
-    prev_significant = prev_p is not None and prev_p < 1 - ctx.framework.settings.confidence
+    prev_significant = prev_p is not None and prev_p < alpha
     return {
         "record_high_since": rec.highest_since, "record_low_since": rec.lowest_since,
-        "highest_on_record": rec.highest_on_record, "lowest_on_record": rec.lowest_on_record,
+        "highest_on_record": whole and rec.highest_on_record, "lowest_on_record": whole and rec.lowest_on_record,
         "twelve_month_high": rec.twelve_month_high, "twelve_month_low": rec.twelve_month_low,
         "rolling_direction_3m": S.direction_3m(r12, i),
         "trend_direction": direction if significant else "none", "trend_p": p,
         "trend_halted": prev_significant and not significant, "previous_trend_direction": prev_dir if prev_significant else "none",
-        "data_start": months[0],
+        "data_start": months[start],
     }  # fmt: skip
+
+
+def _spc_runs(
+    m: Measure, ctx: Context, months: list[date], vals: list[float | None], avail: A.Availability
+) -> list[tuple[spc_mod.SpcResult, int, date | None] | None]:
+    """SPC per unbroken run of months with data (its rules need no gaps): for each month, the
+    run's result, the month's position in it, and the month the run restarted after a gap."""
+    out: list[tuple[spc_mod.SpcResult, int, date | None] | None] = [None] * len(months)
+    i = 0
+    while i < len(months):
+        if vals[i] is None:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(months) and vals[j + 1] is not None:
+            j += 1
+        result = _spc(m, ctx, months[i : j + 1], vals[i : j + 1])
+        if result is not None:
+            restarted = months[i] if i > 0 else None
+            for k in range(i, j + 1):
+                out[k] = (result, k - i, restarted)
+        i = j + 1
+    return out
 
 
 def _spc(
@@ -352,14 +486,17 @@ def _spc(
     )  # fmt: skip
 
 
-def _spc_fields(spc: spc_mod.SpcResult | None, i: int, m: Measure) -> dict[str, Any]:
-    if spc is None or spc.limits[i] is None:
+def _spc_fields(
+    found: tuple[spc_mod.SpcResult, int, date | None] | None, m: Measure
+) -> dict[str, Any]:
+    if found is None or found[0].limits[found[1]] is None:
         return {"spc_class": None, "spc_rule": None}
+    spc, i, restarted = found
     lim = spc.limits[i]
     assert lim is not None
     return {
         "spc_mean": lim.mean, "spc_lower": lim.lower, "spc_upper": lim.upper,
         "spc_lower_near": lim.lower_near, "spc_upper_near": lim.upper_near, "spc_locked": lim.locked,
         "spc_rule": spc.rules[i] or None, "spc_side": spc.sides[i] or None, "spc_class": spc.classes[i],
-        "spc_assurance": spc_mod.assurance(lim, m.target, m.polarity),
+        "spc_assurance": spc_mod.assurance(lim, m.target, m.polarity), "spc_restarted": restarted,
     }  # fmt: skip

@@ -30,6 +30,8 @@ class MonthlySeries:
     """value = scale x numerator / denominator (100 for percentages, per for population rates)."""
 
     def ratio(self, num: float, den: float | None) -> float | None:
+        if math.isnan(num):
+            return None
         if self.denominator is None:
             return float(num)
         if den is None or den == 0 or math.isnan(den):
@@ -46,11 +48,13 @@ def values(series: MonthlySeries) -> list[float | None]:
 
 
 def window_sum(a: np.ndarray, end: int, length: int) -> float | None:
-    """Sum of the `length` values ending at `end` (inclusive), None if they do not all exist."""
+    """Sum of the `length` values ending at `end` (inclusive), None if they do not all exist
+    (a month without data is NaN, never zero)."""
     start = end - length + 1
     if start < 0:
         return None
-    return float(a[start : end + 1].sum())
+    total = float(a[start : end + 1].sum())
+    return None if math.isnan(total) else total
 
 
 def fy_total(series: MonthlySeries, start_year: int, array: np.ndarray) -> float | None:
@@ -61,7 +65,8 @@ def fy_total(series: MonthlySeries, start_year: int, array: np.ndarray) -> float
     offset = month_index(first) - month_index(series.months[0])
     if offset + WINDOW > len(series.months):
         return None
-    return float(array[offset : offset + WINDOW].sum())
+    total = float(array[offset : offset + WINDOW].sum())
+    return None if math.isnan(total) else total
 
 
 def fy_months(series: MonthlySeries, start_year: int) -> list[float]:

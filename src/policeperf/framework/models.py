@@ -7,10 +7,11 @@ frozen; they are passed between packages, never dicts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Kind = Literal["count", "outcome_rate", "proportion", "median", "rate_per_population", "harm"]
 Polarity = Literal["up_is_good", "down_is_good", "neutral"]
@@ -158,6 +159,18 @@ class Pillar(Frozen):
     priorities: tuple[Priority, ...]
 
 
+def parse_fy(label: str) -> int:
+    """Start year of '2019/20'.
+
+    >>> parse_fy("2019/20")
+    2019
+    """
+    match = re.fullmatch(r"(\d{4})/(\d{2})", label)
+    if match is None or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"not a financial year: {label!r}; expected e.g. 2019/20")
+    return int(match.group(1))
+
+
 class SpcSettings(Frozen):
     baseline_points: int = Field(
         12, ge=2, description="points the limits are computed from, then locked"
@@ -168,6 +181,14 @@ class SpcSettings(Frozen):
         False, description="drop moving ranges above 3.267 x mean (Nelson)"
     )
     rebase: tuple[str, ...] = Field((), description="months (YYYY-MM) from which limits restart")
+
+    @field_validator("rebase")
+    @classmethod
+    def _months(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [m for m in value if not re.fullmatch(r"(?!0000)\d{4}-(0[1-9]|1[0-2])", m)]
+        if bad:
+            raise ValueError(f"got {bad[0]!r}; expected months as YYYY-MM, e.g. 2020-04")
+        return value
 
 
 class Settings(Frozen):
@@ -182,7 +203,27 @@ class Settings(Frozen):
         "cchi", description="harm measures: 'cchi' or a CSV of offence_code,weight"
     )
     include_proactive: bool = Field(False, description="harm: count drug and weapon possession too")
+    outcome_lookback_months: int = Field(
+        12,
+        ge=0,
+        le=60,
+        description="period outcome rates: months of recorded crime needed before a month "
+        "whose outcomes are counted (outcomes of older crimes cannot be attributed)",
+    )
     spc: SpcSettings = SpcSettings()
+
+    @field_validator("baseline")
+    @classmethod
+    def _financial_year(cls, value: str) -> str:
+        if value != "previous_financial_year":
+            try:
+                parse_fy(value)
+            except ValueError:
+                raise ValueError(
+                    f"got {value!r}; expected previous_financial_year or a financial year "
+                    "such as 2019/20"
+                ) from None
+        return value
 
     @property
     def fixed_baseline(self) -> str | None:

@@ -41,24 +41,40 @@ class CohortResult:
     note: str = REGRESSION_NOTE
 
 
-def read_people(path: Path) -> list[tuple[str, date]]:
-    """CSV with person_id and adopted (YYYY-MM-DD); one clear error per bad line."""
+def read_people(path: Path, adopted: date | None = None) -> list[tuple[str, date]]:
+    """CSV with person_id and adopted (YYYY-MM-DD), or person_id only when one `adopted` date is
+    given for everyone; one clear error per bad line."""
+    needed = {"person_id"} if adopted is not None else {"person_id", "adopted"}
     try:
         handle = path.open(newline="", encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicePerfError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise PolicePerfError(f"{path}: {exc.strerror or 'cannot be read'}") from None
     with handle:
-        reader = csv.DictReader(handle)
-        if not {"person_id", "adopted"} <= set(reader.fieldnames or []):
-            raise PolicePerfError(f"{path}: expected a header with person_id and adopted")
-        out = []
-        for line, row in enumerate(reader, start=2):
-            try:
-                out.append((row["person_id"].strip(), date.fromisoformat(row["adopted"].strip())))
-            except ValueError:
-                raise PolicePerfError(
-                    f"{path}:{line} adopted: got {row['adopted']!r}; expected a date YYYY-MM-DD"
-                ) from None
+        try:
+            return _people(csv.DictReader(handle), path, needed, adopted)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise PolicePerfError(f"{path}: not a UTF-8 CSV file ({exc})") from None
+
+
+def _people(
+    reader: csv.DictReader[str], path: Path, needed: set[str], adopted: date | None
+) -> list[tuple[str, date]]:
+    if not needed <= set(reader.fieldnames or []):
+        raise PolicePerfError(f"{path}: expected a header with {' and '.join(sorted(needed))}")
+    out = []
+    for line, row in enumerate(reader, start=2):
+        person = (row.get("person_id") or "").strip()
+        if not person:
+            raise PolicePerfError(f"{path}:{line} person_id: missing; expected an identifier")
+        if adopted is not None:
+            out.append((person, adopted))
+            continue
+        try:
+            out.append((person, date.fromisoformat((row.get("adopted") or "").strip())))
+        except ValueError:
+            raise PolicePerfError(
+                f"{path}:{line} adopted: got {row.get('adopted')!r}; expected a date YYYY-MM-DD"
+            ) from None
     return out
 
 

@@ -4,23 +4,31 @@ Each file is a batch with its own row in `ingest_batches`, where `rows_in = rows
 rows_quarantined` is checked before commit (and enforced by the table). The files of one kind in
 one command are staged by one scan and committed together, so a process killed part-way leaves
 the store as it was before the command's files of that kind. Content already ingested is
-skipped, file by file.
+skipped, file by file. With a revisions policy (data.police.uk), a republished month or a
+revised record replaces the rows held and they move to history (`revisions.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import pyarrow as pa
 
 from policeperf.errors import PolicePerfError
-from policeperf.ingest.files import InputFile
+from policeperf.ingest.files import InputFile, police_uk_month, police_uk_name_parts
 from policeperf.ingest.reader import Staged
+from policeperf.ingest.revisions import (
+    ALREADY_HELD_CHECKS,
+    RevisionPlan,
+    RevisionPolicy,
+    plan_revisions,
+)
 from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
-from policeperf.store import Store
+from policeperf.store import Store, coverage
+from policeperf.store.coverage import month_range
 
 Clock = Callable[[], datetime]
 StageFiles = Callable[[duckdb.DuckDBPyConnection, Sequence[InputFile]], Staged]
@@ -45,6 +53,12 @@ class BatchResult:
     """True when the same content had been ingested already (nothing written)."""
     accepted_by_table: dict[str, int] = field(default_factory=dict)
     quarantined_by_check: dict[str, int] = field(default_factory=dict)
+    supersedes: list[int] = field(default_factory=list)
+    """Earlier batches of the same month(s) this file replaced (their rows are now history)."""
+    rows_revised: int = 0
+    """Rows of earlier batches that this file's revised records moved to history."""
+    superseded_by: int | None = None
+    """A later file of the same command and month(s) that replaced this one."""
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -71,9 +85,12 @@ def run_batches(
     stage: StageFiles,
     routes: Sequence[Route],
     clock: Clock = utc_now,
+    revisions: RevisionPolicy | None = None,
 ) -> list[BatchResult]:
     """Stage `files` (all of one kind, read by the same routes), route their rows into canonical
-    tables and record one batch per file, in one transaction."""
+    tables and record one batch per file, in one transaction. With a `revisions` policy a file
+    may replace rows already held (`ingest/revisions.py`); without one a repeated key is always
+    quarantined as a duplicate."""
     results: dict[str, BatchResult] = {}
     todo: list[InputFile] = []
     seen: set[str] = set()
@@ -105,11 +122,22 @@ def run_batches(
                 counts[r.check_name] = counts.get(r.check_name, 0) + 1
             routed: dict[str, int] = {}
             spans: dict[str, list[_FileSummary]] = {f.name: [] for f in todo}
-            for i, route in enumerate(routes):
-                typed = f"{staged.table}_r{i}"
+            typed_tables = [(f"{staged.table}_r{i}", route) for i, route in enumerate(routes)]
+            for typed, route in typed_tables:
                 build_typed(con, staged.table, route, typed)
-                _mark_duplicates(con, typed, route)
+            plan: RevisionPlan | None = None
+            if revisions is not None:
+                plan = plan_revisions(
+                    con, policy=revisions, source=source, kind=kind, ids=ids, typed=typed_tables
+                )
+            for typed, route in typed_tables:
+                if plan is None:
+                    _mark_duplicates(con, typed, route)
+                else:
+                    plan.mark(con, typed, route)
                 _insert_accepted(con, typed, route)
+                if plan is not None:
+                    plan.settle(con, route)
                 summaries = _summarise(con, typed, route)
                 for s in summaries:
                     result = results[s.file]
@@ -146,20 +174,75 @@ def run_batches(
                         f"{f.name}: rows_in {result.rows_in} != accepted {result.rows_accepted} + "
                         f"quarantined {result.rows_quarantined}"
                     )
+                _refuse_nothing_accepted(con, ids[f.name], result)
                 months = [
                     m for s in spans[f.name] for m in (s.first_month, s.last_month) if m is not None
                 ]
                 forces = sorted({x for s in spans[f.name] for x in s.forces})
+                if plan is not None:
+                    result.supersedes = plan.supersedes.get(f.name, [])
+                    result.rows_revised = plan.revised.get(f.name, 0)
+                    result.superseded_by = plan.superseded_in_group.get(f.name)
                 con.execute(
-                    "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         ids[f.name], source, kind, ",".join(r.table.name for r in routes), f.name,
                         f.sha256, started, finished, result.rows_in, result.rows_accepted,
                         result.rows_quarantined, ",".join(forces) or None,
                         min(months) if months else None, max(months) if months else None,
+                        result.superseded_by,
                     ],
                 )  # fmt: skip
+                _record_coverage(con, ids[f.name], f, source, kind, routes, months, forces)
     return [results[f.name] for f in files]
+
+
+def _record_coverage(
+    con: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    file: InputFile,
+    source: str,
+    kind: str,
+    routes: Sequence[Route],
+    row_months: Sequence[date],
+    row_forces: Sequence[str],
+) -> None:
+    """A data.police.uk file covers the month and force in its name, rows or none; any other
+    file covers the months from its first to its last accepted record, for the forces in it."""
+    tables = list(dict.fromkeys(r.table.name for r in routes))
+    named = police_uk_name_parts(file.name) if source == "police-uk" else None
+    if named is not None:
+        slug, month = named[0], police_uk_month(file.name)
+        found = con.execute("SELECT name FROM ref_forces WHERE slug = ?", [slug]).fetchall()
+        forces = [str(found[0][0])] if found else list(row_forces)
+        months = [month] if month is not None else []
+    else:
+        forces = list(row_forces)
+        months = month_range(min(row_months), max(row_months)) if row_months else []
+    coverage.record(con, batch_id, source=source, kind=kind, tables=tables, forces=forces,
+                    months=months)  # fmt: skip
+
+
+class NothingAcceptedError(PolicePerfError):
+    """A non-empty file of which no row was accepted: almost always a wrong mapping or file."""
+
+
+def _refuse_nothing_accepted(
+    con: duckdb.DuckDBPyConnection, batch_id: int, result: BatchResult
+) -> None:
+    """Fail the command when every row of a file was quarantined for something other than being
+    already stored: a wrong delimiter or format must not pass as an ingest of 0 rows."""
+    if result.rows_accepted or not set(result.quarantined_by_check) - set(ALREADY_HELD_CHECKS):
+        return
+    line, reason = con.execute(
+        "SELECT line, reason FROM quarantine WHERE batch_id = ? AND NOT list_contains(?, check_name) "
+        "ORDER BY line LIMIT 1",
+        [batch_id, list(ALREADY_HELD_CHECKS)],
+    ).fetchall()[0]
+    raise NothingAcceptedError(
+        f"{result.file}: none of its {result.rows_in:,} rows was accepted (line {line}: "
+        f"{reason}); nothing from this command was written: check the file and its mapping"
+    )
 
 
 def _quarantine_rejected(

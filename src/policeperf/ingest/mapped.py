@@ -14,6 +14,7 @@ an LSOA code (2011) or LSOA name gives district when no district column is mappe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from policeperf.ingest.batch import StageFiles
 from policeperf.ingest.files import InputFile, read_header
 from policeperf.ingest.reader import Staged, stage_arrow, stage_csv
 from policeperf.ingest.reference_tables import geography_join
-from policeperf.ingest.validate import Route, Source, ident, sql_str
+from policeperf.ingest.validate import Route, Source, exact_integer, ident, sql_str
 from policeperf.store.schema import RECORD_TABLES, Table
 from policeperf.yamlconf import validate_file
 
@@ -53,6 +54,13 @@ class ColumnMapping(BaseModel):
         default=None, description="map from source text to the canonical value"
     )
 
+    @field_validator("format")
+    @classmethod
+    def _strptime_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_strptime_format(value)
+        return value
+
 
 class TableMapping(BaseModel):
     """A column mapping file."""
@@ -64,6 +72,15 @@ class TableMapping(BaseModel):
     sheet: str | None = None
     constants: dict[str, str | int | float | bool] = Field(default_factory=dict)
     columns: dict[str, str | ColumnMapping]
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if len(value) != 1 or value in ('"', "\r", "\n", "\x00"):
+            raise ValueError(
+                f"got {value!r}; expected one character other than a quote or a line break, e.g. ',' or ';'"
+            )
+        return value
 
     @field_validator("table")
     @classmethod
@@ -106,8 +123,25 @@ class TableMapping(BaseModel):
         return ColumnMapping(**{"from": spec}) if isinstance(spec, str) else spec
 
 
+def check_strptime_format(value: str) -> None:
+    """Refuse a date format the reader cannot use (e.g. `%Q`) when the mapping is loaded, not
+    half-way through an ingest."""
+    with duckdb.connect() as con:
+        try:
+            con.execute("SELECT try_strptime('2000-01-01', ?)", [value]).fetchall()
+        except duckdb.Error as exc:
+            detail = str(exc).splitlines()[0].split(": ", 1)[-1]
+            raise ValueError(f"got {value!r}; not a strptime date format ({detail})") from None
+
+
 def load_mapping(path: Path) -> TableMapping:
     return validate_file(path, TableMapping)
+
+
+def fingerprint(mapping: TableMapping) -> str:
+    """The mapping's canonical content: the same for the same meaning, whatever the layout,
+    comments or key order of its file."""
+    return json.dumps(mapping.model_dump(mode="json", by_alias=True), sort_keys=True)
 
 
 def _source(mapping: TableMapping, name: str, alias: str = "s") -> Source | None:
@@ -191,8 +225,8 @@ def route_for(mapping: TableMapping, source_columns: list[str]) -> Route:
         sources["outcome_types"] = Source(
             "NULL",
             sources["outcome_type"].label,
-            typed=f"CASE WHEN try_cast({typed_type} AS SMALLINT) IS NOT NULL "
-            f"THEN [try_cast({typed_type} AS SMALLINT)] END",
+            typed=f"CASE WHEN {exact_integer(typed_type, 'SMALLINT')} IS NOT NULL "
+            f"THEN [{exact_integer(typed_type, 'SMALLINT')}] END",
         )
     return Route(table, sources, from_sql=from_sql, raw_columns=source_columns)
 
@@ -223,6 +257,10 @@ def _read_xlsx(file: InputFile, sheet: str | None) -> pa.Table:
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     if not any(header):
         raise InputFileError(file.name, "empty sheet; expected a header row")
+    while header and not header[-1]:
+        header.pop()  # trailing empty header cells: formatting, not columns
+    if "" in header or len(set(header)) != len(header):
+        raise InputFileError(file.name, "header has blank or repeated names; expected each once")
     columns: dict[str, list[Any]] = {h: [] for h in header}
     for row in rows:
         for name, value in zip(header, row, strict=False):
@@ -231,6 +269,23 @@ def _read_xlsx(file: InputFile, sheet: str | None) -> pa.Table:
             columns[name].append(None)
     book.close()
     return pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, file: InputFile) -> pa.Table:
+    """A Parquet file's rows; struct, list, map and binary columns as DuckDB's text for them
+    (Arrow cannot cast those to text), so a mapped one is quarantined, not a traceback."""
+    source = f"read_parquet({sql_str(str(file.path))})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        select = ", ".join(
+            f"{ident(name)}::VARCHAR AS {ident(name)}"
+            if any(t in str(kind) for t in ("STRUCT", "MAP", "UNION", "[", "BLOB", "BIT"))
+            else ident(name)
+            for name, kind, *_ in described
+        )
+        return con.sql(f"SELECT {select} FROM {source}").to_arrow_table()
+    except duckdb.Error as exc:
+        raise InputFileError(file.name, "not a readable Parquet file") from exc
 
 
 def _cell_text(value: Any) -> str:
@@ -246,7 +301,7 @@ def plan(
 ) -> tuple[str, tuple[str, ...], StageFiles, list[Route]]:
     fmt = _format_of(file, mapping)
     if fmt == "csv":
-        header = read_header(file.path, file.name)
+        header = read_header(file.path, file.name, mapping.delimiter)
 
         def stage(conn: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -> Staged:
             return stage_csv(
@@ -256,15 +311,7 @@ def plan(
         columns = header
         group: tuple[str, ...] = ("csv", *header)
     else:
-        if fmt == "parquet":
-            try:
-                data = con.sql(
-                    f"SELECT * FROM read_parquet({sql_str(str(file.path))})"
-                ).to_arrow_table()
-            except duckdb.Error as exc:
-                raise InputFileError(file.name, "not a readable Parquet file") from exc
-        else:
-            data = _read_xlsx(file, mapping.sheet)
+        data = _read_parquet(con, file) if fmt == "parquet" else _read_xlsx(file, mapping.sheet)
         columns = data.column_names
         group = (fmt, file.name)
 

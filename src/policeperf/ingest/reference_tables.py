@@ -2,7 +2,9 @@
 
 District comes from the LSOA: the 2011 LSOA lookup by code first, then (for 2021 codes, which
 data.police.uk uses from 2023) the local-authority name that starts the LSOA name
-(`Peterborough 019A`). Rows outside the force's districts keep district NULL and are counted.
+(`Peterborough 019A`). A force with no configured districts gets its local authorities as
+districts, so any force has district tables with no setup. Rows outside the force keep district
+NULL and are counted.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ REFERENCE_VIEWS = {
     "ref_outcome_labels": "police_uk_outcome_labels",
     "ref_forces": "forces",
     "ref_offence_codes": "offence_codes",
+    "ref_lad_extra": "lad_forces_extra",
 }
+
+_LSOA_SUFFIX = "'\\s+\\d{3}[A-Z]$'"
+"""What follows the local-authority name in an LSOA name: 'Peterborough 019A' -> 'Peterborough'."""
 
 POLICE_UK_CATEGORIES = (
     "Anti-social behaviour",
@@ -45,6 +51,14 @@ def register_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.register("__reference", load_table(name))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM __reference")
         con.unregister("__reference")
+    # Every local authority with the force it lies in, under the name LSOA names start with.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ref_lads AS
+        SELECT DISTINCT regexp_replace(l.lsoa11_name, {_LSOA_SUFFIX}, '') AS lad_prefix, f.name AS force
+        FROM ref_lsoa11 l JOIN ref_forces f
+          ON f.prc_name = l.police_force OR starts_with(f.name, l.police_force || ' ')
+        UNION SELECT lad_prefix, force FROM ref_lad_extra"""
+    )
 
 
 def geography_join(force: str, lsoa_code: str, lsoa_name: str) -> str:
@@ -53,9 +67,13 @@ def geography_join(force: str, lsoa_code: str, lsoa_name: str) -> str:
         f" LEFT JOIN ref_lsoa11 l ON l.lsoa11_code = nullif(trim({lsoa_code}), '')"
         f" LEFT JOIN ref_districts d1 ON d1.force = {force} AND d1.lad_code = l.lad_code"
         f" LEFT JOIN ref_districts d2 ON d2.force = {force} AND d2.lad_name ="
-        f" regexp_replace(trim({lsoa_name}), '\\s+\\d{{3}}[A-Z]$', '')"
+        f" regexp_replace(trim({lsoa_name}), {_LSOA_SUFFIX}, '')"
+        f" LEFT JOIN ref_lads d3 ON d3.force = {force} AND d3.lad_prefix ="
+        f" regexp_replace(coalesce(l.lsoa11_name, trim({lsoa_name})), {_LSOA_SUFFIX}, '')"
     )
 
 
-DISTRICT_FROM_JOIN = "coalesce(d1.district, d2.district)"
+DISTRICT_FROM_JOIN = "coalesce(d1.district, d2.district, d3.lad_prefix)"
+"""The force's configured district, else the local authority (for any force in England and
+Wales) when it lies in the force; NULL outside the force."""
 AREA_FROM_JOIN = "coalesce(d1.area, d2.area)"

@@ -1,14 +1,16 @@
 """Running an ingest: check every file first, then one batch per file.
 
 All files are planned (header and kind checked) before any is ingested, so a wrong file stops the
-command before it writes anything. Progress is reported through a callback so that the command
+command before it writes anything; and every kind of one command is one transaction, so a
+failure in a later kind leaves nothing of the earlier kinds either. Progress is reported through a callback so that the command
 line can draw a bar without this package knowing about terminals.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -18,6 +20,7 @@ from policeperf.ingest import home_office, mapped, police_uk
 from policeperf.ingest.batch import BatchResult, Clock, StageFiles, run_batches, utc_now
 from policeperf.ingest.files import InputFile, expand_inputs
 from policeperf.ingest.reference_tables import register_reference
+from policeperf.ingest.revisions import DEFAULT_REVISION_POLICY, RevisionPolicy
 from policeperf.ingest.validate import Route
 from policeperf.store import Store
 
@@ -82,37 +85,69 @@ def ingest_files(
     source: str,
     planner: Planner,
     suffixes: Sequence[str] = (".csv",),
+    fingerprint: str = "",
     on_progress: Progress | None = None,
     on_start: Starting | None = None,
     clock: Clock = utc_now,
+    revisions: RevisionPolicy | None = None,
 ) -> IngestReport:
-    """Ingest every file `paths` name with `planner` deciding kind, staging and routes."""
+    """Ingest every file `paths` name with `planner` deciding kind, staging and routes; with a
+    `revisions` policy, republished months and revised records replace what the store holds.
+
+    `fingerprint` is what else decides the rows a file gives (a mapping's canonical content):
+    it is folded into each file's content hash, so the same file read through a corrected
+    mapping is a new batch rather than "already ingested"."""
     register_reference(store.con)
     report = IngestReport()
-    with expand_inputs(paths, suffixes) as files:
-        if not files:
+    with expand_inputs(paths, suffixes) as found:
+        if not found:
             names = ", ".join(str(p) for p in paths)
             raise InputFileError(names, f"no {'/'.join(suffixes)} files found")
+        files = [with_fingerprint(f, fingerprint) for f in found]
         plans = [(file, planner(store.con, file)) for file in files]
         groups: dict[tuple[str, ...], list[tuple[InputFile, Plan]]] = {}
         for file, planned in plans:
             groups.setdefault(planned[1], []).append((file, planned))
-        number = 0
-        for members in groups.values():
-            kind, _, stage, routes = members[0][1]
-            batch = [file for file, _ in members]
-            for file in batch:
-                number += 1
-                if on_start is not None:
-                    on_start(file.name, number, len(plans))
-            results = run_batches(
-                store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock
-            )
-            for file, result in zip(batch, results, strict=True):
-                report.batches.append(result)
-                if on_progress is not None:
-                    on_progress(result, file.path.stat().st_size)
+        with store.transaction():  # the whole command, every kind, commits or rolls back as one
+            _run_groups(store, groups, report, len(plans), source, on_progress, on_start, clock,
+                        revisions)  # fmt: skip
     return report
+
+
+def _run_groups(
+    store: Store,
+    groups: dict[tuple[str, ...], list[tuple[InputFile, Plan]]],
+    report: IngestReport,
+    count: int,
+    source: str,
+    on_progress: Progress | None,
+    on_start: Starting | None,
+    clock: Clock,
+    revisions: RevisionPolicy | None,
+) -> None:
+    number = 0
+    for members in groups.values():
+        kind, _, stage, routes = members[0][1]
+        batch = [file for file, _ in members]
+        for file in batch:
+            number += 1
+            if on_start is not None:
+                on_start(file.name, number, count)
+        results = run_batches(
+            store, batch, source=source, kind=kind, stage=stage, routes=routes, clock=clock,
+            revisions=revisions,
+        )  # fmt: skip
+        for file, result in zip(batch, results, strict=True):
+            report.batches.append(result)
+            if on_progress is not None:
+                on_progress(result, file.path.stat().st_size)
+
+
+def with_fingerprint(file: InputFile, fingerprint: str) -> InputFile:
+    if not fingerprint:
+        return file
+    digest = hashlib.sha256(f"{file.sha256}\n{fingerprint}".encode()).hexdigest()
+    return replace(file, sha256=digest)
 
 
 def ingest_police_uk(
@@ -123,8 +158,10 @@ def ingest_police_uk(
     on_progress: Progress | None = None,
     on_start: Starting | None = None,
     clock: Clock = utc_now,
+    revisions: RevisionPolicy = DEFAULT_REVISION_POLICY,
 ) -> IngestReport:
-    """data.police.uk street, outcomes and stop-and-search files, folders or zip archives."""
+    """data.police.uk street, outcomes and stop-and-search files, folders or zip archives.
+    data.police.uk republishes months: `revisions` says which publication wins (docs/revisions.md)."""
     return ingest_files(
         store,
         paths,
@@ -133,6 +170,7 @@ def ingest_police_uk(
         on_progress=on_progress,
         on_start=on_start,
         clock=clock,
+        revisions=revisions,
     )
 
 
@@ -168,6 +206,7 @@ def ingest_table(
         source=mapped.SOURCE,
         planner=lambda con, f: mapped.plan(con, f, mapping),
         suffixes=(".csv", ".parquet", ".xlsx"),
+        fingerprint=mapped.fingerprint(mapping),
         on_progress=on_progress,
         on_start=on_start,
         clock=clock,

@@ -19,6 +19,7 @@ from policeperf.store.schema import Column, Table
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 _SHOWN_CHARS = 60
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def _expected(column: Column, source: Source) -> str:
         return f"a date and time ({source.format})" if source.format else "an ISO date and time"
     if column.sql_type == "BOOLEAN":
         return "true/false (or yes/no, y/n, 1/0)"
-    if column.sql_type in ("SMALLINT", "INTEGER", "BIGINT"):
+    if column.sql_type in INTEGER_TYPES:
         return "a whole number"
     if column.sql_type == "DOUBLE":
         return "a number"
@@ -100,7 +101,15 @@ def _parse(column: Column, source: Source, text: str) -> str:
         yes = ", ".join(sql_str(w) for w in TRUE_WORDS)
         no = ", ".join(sql_str(w) for w in FALSE_WORDS)
         return f"(CASE WHEN lower({text}) IN ({yes}) THEN true WHEN lower({text}) IN ({no}) THEN false END)"
+    if t in INTEGER_TYPES:
+        return exact_integer(text, t)
     return f"try_cast({text} AS {t})"
+
+
+def exact_integer(text: str, sql_type: str = "INTEGER") -> str:
+    """SQL casting whole-number text only: a cast alone rounds `2.5` to 3 and reads `1e1` as
+    10, so anything but optional sign and digits stays NULL (and is quarantined)."""
+    return f"(CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN try_cast({text} AS {sql_type}) END)"
 
 
 def _shown(raw: str) -> str:
@@ -192,6 +201,14 @@ def _checks(column: Column, source: Source, raw: str, text: str, typed: str) -> 
             else "invalid_" + column.sql_type.lower().replace("[]", "_list"),
             f"{sql_str(label + ': got ')} || {_shown(raw)} || "
             f"{sql_str('; expected ' + _expected(column, source))}",
+        )
+    if column.sql_type in ("DATE", "TIMESTAMP"):
+        # DuckDB reads year 0 (`0000-01`) and years past 9999; Python dates cannot hold them.
+        fail(
+            f"NOT (year({typed}) BETWEEN 1 AND 9999)",
+            "out_of_range",
+            f"{sql_str(label + ': got ')} || {_shown(raw)} || "
+            f"{sql_str('; expected a year from 0001 to 9999')}",
         )
     if column.choices:
         allowed = ", ".join(sql_str(c) for c in column.choices)

@@ -18,7 +18,7 @@ class Paragraph:
     text: str
     measure_ids: tuple[str, ...]
     kind: str
-    """'measure' (headline, trend, record, SPC) or 'areas' (area comparison)."""
+    """'measure' (headline, trend, record, SPC), 'areas' (area comparison) or 'unavailable'."""
     directional: tuple[str, ...] = ()
     """The sentences that describe the comparison with the baseline (headline and trend)."""
 
@@ -28,6 +28,9 @@ def _facts(rows: pd.DataFrame) -> list[Facts]:
 
 
 def measure_paragraph(f: Facts) -> Paragraph:
+    if not f.available:
+        # Nothing but the fact that it is unavailable, and why: no trend, record or SPC claims.
+        return Paragraph(S.unavailable(f), (f.measure_id,), "unavailable")
     head = S.headline(f)
     move = S.trend(f)
     parts = [head, move, S.record(f), S.spc(f)]
@@ -47,6 +50,8 @@ def commentary(results: pd.DataFrame, month: date) -> dict[str, list[Paragraph]]
             if len(pair) != 2 or pair["unit"].iloc[0] not in ("pct", "per_population"):
                 continue
             first, second = _facts(pair.sort_values("area"))
+            if not (first.available and second.available):
+                continue
             sentence = S.area_comparison(first, second)
             if sentence:
                 paragraphs.append(Paragraph(sentence, (str(measure_id),), "areas"))

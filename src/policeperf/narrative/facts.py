@@ -57,6 +57,8 @@ class Facts:
     spc_class: str | None = None
     data_start: date | None = None
     suppressed: bool = False
+    status: str | None = None
+    reason: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Facts:
@@ -75,6 +77,11 @@ class Facts:
             if hasattr(values.get(day), "to_pydatetime"):  # a pandas Timestamp
                 values[day] = values[day].date()
         return cls(**values)
+
+    @property
+    def available(self) -> bool:
+        """The headline figure and its comparison stand (results before statuses count as ok)."""
+        return self.status in (None, "ok")
 
     @property
     def is_rate(self) -> bool:

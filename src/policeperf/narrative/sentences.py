@@ -61,8 +61,22 @@ def _year_end(f: Facts, before: str) -> str:
     return f"{before} at the end of {f.baseline_period}"
 
 
+def unavailable(f: Facts) -> str:
+    """What is said of a measure whose figure the data cannot support: that, and why."""
+    why = f.reason or "the data does not cover this period"
+    if f.status == "incomplete_baseline" and not N.is_missing(f.rolling_12m):
+        now = _with_n(f, f.rolling_12m, f.rolling_12m_denominator)
+        return (
+            f"{f.measure}: {now} in {_window(f)}; no comparison with "
+            f"{f.baseline_period or 'a baseline'} is made because {why}."
+        )
+    return f"{f.measure}: not available, because {why}."
+
+
 def headline(f: Facts) -> str:
     """The rolling 12 months against the baseline, in the verdict's words."""
+    if not f.available:
+        return unavailable(f)
     if f.suppressed:
         return (
             f"{f.measure}: figures for {_window(f)} are suppressed because the numbers are small."

@@ -148,10 +148,12 @@ def render_svg(chart: alt.TopLevelMixin) -> str:
 
 
 def describe(rows: pd.DataFrame, title: str, unit: str) -> str:
-    latest = rows.sort_values("month").iloc[-1]
+    ordered = rows.sort_values("month")
+    latest = ordered.iloc[-1]
+    gaps = " Months without data are left as gaps." if ordered["value"].isna().any() else ""
     return (
         f"Chart of {title}: monthly values to {N.month(latest['month'])}, latest "
-        f"{N.value(latest['value'], unit)}; SPC: {CLASS_LABELS.get(str(latest.get('spc_class')), 'no signal')}."
+        f"{N.value(latest['value'], unit)}; SPC: {CLASS_LABELS.get(str(latest.get('spc_class')), 'no signal')}.{gaps}"
     )
 
 

@@ -26,6 +26,9 @@ SPC_TEXT = {
     "special_cause_neutral_high": ("H", "Special cause: higher"),
     "special_cause_neutral_low": ("L", "Special cause: lower"),
 }
+NO_SPC = ("", "Not available")
+"""No SPC result (too few unbroken months with data): never shown as common cause."""
+UNAVAILABLE = "Not available"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class ScoreRow:
     spc_letter: str
     spc_text: str
     spc_class: str
+    status: str = "ok"
+    reason: str = ""
+    """Why the figure or its verdict is not available (empty when it stands)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class BreakdownTable:
     title: str
     columns: list[str]
     rows: list[tuple[str, list[str]]]
+    note: str = ""
+    """Shown in place of, or under, the table: why it is empty or what 'n/a' means."""
 
 
 @dataclass(frozen=True)
@@ -117,24 +125,38 @@ def _with_n(row: dict[str, Any], figure: str, n_column: str) -> str:
     return text
 
 
+def _status(row: dict[str, Any]) -> str:
+    status = row.get("status")
+    return "ok" if N.is_missing(status) else str(status)
+
+
 def score_row(row: dict[str, Any]) -> ScoreRow:
+    raw_class = row.get("spc_class")
+    spc_class = "none" if N.is_missing(raw_class) else str(raw_class)
+    letter, text = SPC_TEXT.get(spc_class, NO_SPC)
     if row.get("month_suppressed") is True:
         # The monthly points are hidden, so is what SPC says of them.
-        spc_class, (letter, text) = "suppressed", (N.SUPPRESSED, "Suppressed: small numbers")
-    else:
-        spc_class = str(row.get("spc_class") or "common_cause")
-        letter, text = SPC_TEXT.get(spc_class, ("-", "No signal"))
+        spc_class, letter, text = "suppressed", N.SUPPRESSED, "Suppressed: small numbers"
+    status = _status(row)
+    reason = "" if status == "ok" or N.is_missing(row.get("reason")) else str(row["reason"])
+    figure_stands = status in ("ok", "incomplete_baseline")
     return ScoreRow(
         measure_id=str(row["measure_id"]),
         measure=str(row["measure"]),
-        rolling_12m=_with_n(row, "rolling_12m", "rolling_12m_denominator"),
-        baseline=_with_n(row, "baseline", "baseline_denominator"),
-        change=_change(row),
-        verdict=str(row.get("verdict") or "-"),
-        method=str(row.get("method") or ""),
+        rolling_12m=_with_n(row, "rolling_12m", "rolling_12m_denominator")
+        if figure_stands
+        else UNAVAILABLE,
+        baseline=_with_n(row, "baseline", "baseline_denominator")
+        if status == "ok"
+        else UNAVAILABLE,
+        change=_change(row) if status == "ok" else "-",
+        verdict=str(row.get("verdict") or "-") if status == "ok" else UNAVAILABLE,
+        method=str(row.get("method") or "") if status == "ok" else reason,
         spc_letter=letter,
         spc_text=text,
         spc_class=spc_class,
+        status=status,
+        reason=reason,
     )
 
 
@@ -142,15 +164,32 @@ def _breakdown(now: pd.DataFrame, pillar_id: str, level: str, title: str) -> Bre
     rows = now[(now["pillar_id"] == pillar_id) & (now["area_level"] == level)]
     areas = sorted(rows["area"].dropna().astype(str).unique())
     body = []
+    unavailable = False
     for _, group in rows.groupby("measure_id", sort=False):
         by_area = {str(r["area"]): r for r in group.to_dict(orient="records")}
         name = str(group["measure"].iloc[0])
-        cells = [
-            N.value(by_area[a]["rolling_12m"], str(by_area[a]["unit"])) if a in by_area else "-"
-            for a in areas
-        ]
+        cells = []
+        for a in areas:
+            r = by_area.get(a)
+            if r is None:
+                cells.append("-")
+            elif _status(r) in ("ok", "incomplete_baseline"):
+                cells.append(N.value(r["rolling_12m"], str(r["unit"])))
+            else:
+                cells.append("n/a")
+                unavailable = True
         body.append((name, cells))
-    return BreakdownTable(title, areas, body)
+    note = (
+        "n/a: not available for that area (see the measure's reason in the scorecard or XLSX)."
+        if unavailable
+        else ""
+    )
+    if not areas and level == "area":
+        note = (
+            "No policing areas are configured for this force; group its districts into areas "
+            "in a force profile (policeperf force init) to see this table."
+        )
+    return BreakdownTable(title, areas, body, note)
 
 
 def build_report(

@@ -89,6 +89,8 @@ def write_xlsx(report: Report, results: pd.DataFrame, month: date, path: Path) -
         "Method",
         "SPC",
         "n (12 months)",
+        "Status",
+        "Reason",
     ]
     for pillar in report.pillars:
         ws = book.add_worksheet(_sheet_name(pillar.name, used))
@@ -116,8 +118,11 @@ def write_xlsx(report: Report, results: pd.DataFrame, month: date, path: Path) -
                 else row.get("rolling_12m_numerator"),
                 number_formats["count"],
             )
+            _write(ws, r, 9, row.get("status"))
+            _write(ws, r, 10, row.get("reason"))
         ws.set_column(0, 0, 52)
-        ws.set_column(1, 8, 16)
+        ws.set_column(1, 9, 16)
+        ws.set_column(10, 10, 60)
         ws.freeze_panes(1, 1)
 
     full = ordered(results[results["month"] == month])
@@ -160,6 +165,8 @@ SERIES_COLUMNS = [
     "rolling_12m",
     "baseline",
     "spc_class",
+    "status",
+    "reason",
 ]
 
 

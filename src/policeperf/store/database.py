@@ -11,7 +11,8 @@ from typing import Any
 import duckdb
 
 from policeperf.errors import StoreError
-from policeperf.store.schema import SCHEMA_VERSION, full_ddl
+from policeperf.store.coverage import migrate_from_batches
+from policeperf.store.schema import REVISED_TABLES, SCHEMA_VERSION, full_ddl, history_ddl
 
 DEFAULT_STORE_PATH = Path("policeperf.duckdb")
 STORE_ENV = "POLICEPERF_STORE"
@@ -19,8 +20,17 @@ STORE_ENV = "POLICEPERF_STORE"
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 """A step that takes a store from version v to v + 1."""
 
-MIGRATIONS: Mapping[int, Migration] = {}
-"""Forward migrations keyed by the version they start from. Version 1 is the first release."""
+
+def add_revision_history(con: duckdb.DuckDBPyConnection) -> None:
+    """2 -> 3: history tables for revised records, and the batch that superseded each batch."""
+    con.execute("ALTER TABLE ingest_batches ADD COLUMN superseded_by INTEGER")
+    for table in REVISED_TABLES.values():
+        con.execute(history_ddl(table))
+
+
+MIGRATIONS: Mapping[int, Migration] = {1: migrate_from_batches, 2: add_revision_history}
+"""Forward migrations keyed by the version they start from. Version 1 is the first release;
+version 2 added coverage, version 3 the history of revised records."""
 
 
 def resolve_store_path(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -51,11 +61,13 @@ class Store:
     ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
+        self._in_transaction = False
         if self.path is not None:
             if read_only and not self.path.exists():
                 raise StoreError(f"{self.path}: no store here; run 'policeperf ingest' first")
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path is not None and self.path.exists()
         try:
             self.con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
@@ -68,6 +80,8 @@ class Store:
             # Fold the write-ahead log into the file less often: many small batches commit faster.
             self.con.execute("SET checkpoint_threshold = '256MB'")
         self._ensure_schema(MIGRATIONS if migrations is None else migrations)
+        if existed and not read_only:
+            self.check_integrity()
 
     # -- schema ---------------------------------------------------------------------------------
 
@@ -118,11 +132,41 @@ class Store:
                 "UPDATE schema_meta SET value = ? WHERE key = 'schema_version'", [str(version)]
             )
 
+    def check_integrity(self) -> None:
+        """Read every block of every table, so that DuckDB checks each block's checksum: a
+        corrupt store is refused when opened for writing, before an ingest adds to it."""
+        tables = self.con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+        ).fetchall()
+        for (table,) in tables:
+            try:
+                self.con.execute(f'SELECT sum(hash(t)) FROM "{table}" t').fetchall()
+            except duckdb.Error as exc:
+                first = str(exc).splitlines()[0]
+                raise StoreError(
+                    f"{self.path}: the store is damaged (table {table}: {first}); "
+                    "restore it from a backup"
+                ) from None
+
     # -- access ---------------------------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One atomic unit of work: committed on success, rolled back on any exception."""
+        """One atomic unit of work: committed on success, rolled back on any exception. Inside
+        another transaction it is part of that one (an ingest command is one unit of work)."""
+        if self._in_transaction:
+            yield self.con
+            return
+        self._in_transaction = True
+        try:
+            with self._transaction() as con:
+                yield con
+        finally:
+            self._in_transaction = False
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
@@ -154,6 +198,25 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def backend_failure(exc: BaseException) -> tuple[int, str] | None:
+    """The exit code and one line for a DuckDB error a user can act on (a damaged store, a full
+    disk, Ctrl+C during a query), or None for anything else (a bug: let it show)."""
+    # Ctrl+C (or SIGTERM) during a query surfaces as InterruptException or, when the signal
+    # handler raised inside DuckDB, as a plain RuntimeError('Query interrupted').
+    if isinstance(exc, duckdb.InterruptException) or (
+        type(exc) is RuntimeError and str(exc) == "Query interrupted"
+    ):
+        return 130, "interrupted; the work in progress was rolled back"
+    if not isinstance(exc, duckdb.Error):
+        return None
+    first = str(exc).splitlines()[0]
+    if "Corrupt database file" in first:
+        return 1, f"the store is damaged ({first}); restore it from a backup"
+    if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException):
+        return 1, f"the store cannot be written ({first})"
+    return None
 
 
 def ibis_backend(store: Store) -> Any:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
-"""Version of the canonical schema written by this release. Older stores are migrated forward."""
+SCHEMA_VERSION = 3
+"""Version of the canonical schema written by this release. Older stores are migrated forward.
+Version 2 added coverage; version 3 the history of revised records (`*_history`,
+`ingest_batches.superseded_by`)."""
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,22 @@ RECORD_TABLES: dict[str, Table] = {
     )
 }
 
-SYSTEM_DDL = """
+COVERAGE_DDL = """
+CREATE TABLE IF NOT EXISTS coverage (
+    batch_id INTEGER NOT NULL,
+    force VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    month DATE NOT NULL
+);
+"""
+"""The months of data received: one row per batch x force x canonical table x month covered.
+A month with no row here is missing for that table, never zero (see store/coverage.py)."""
+
+SYSTEM_DDL = (
+    COVERAGE_DDL
+    + """
 CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS ingest_batches (
     batch_id INTEGER PRIMARY KEY,
@@ -308,6 +325,7 @@ CREATE TABLE IF NOT EXISTS ingest_batches (
     forces VARCHAR,
     first_month DATE,
     last_month DATE,
+    superseded_by INTEGER,
     CHECK (rows_in = rows_accepted + rows_quarantined)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -321,6 +339,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw VARCHAR
 );
 """
+)
 
 
 def table_ddl(table: Table) -> str:
@@ -330,6 +349,40 @@ def table_ddl(table: Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.name} (\n" + ",\n".join(cols) + "\n);"
 
 
+REVISED_TABLES: dict[str, Table] = {
+    t.name: t for t in (CRIMES, OUTCOMES, ASB_INCIDENTS, STOP_SEARCHES)
+}
+"""Tables whose rows a later publication can replace (data.police.uk republishes months). The
+replaced rows move to `<table>_history`; the canonical table holds only current rows."""
+
+REVISION_REASONS = ("republished", "revised")
+"""Why a row left the current table: its month was republished, or its record (key) was
+published again with different content."""
+
+HISTORY_COLUMNS = (
+    Column("superseded_by", "INTEGER", doc="ingest batch whose rows replaced this one"),
+    Column("superseded_because", "VARCHAR", choices=REVISION_REASONS),
+)
+
+
+def history_name(table: Table) -> str:
+    return f"{table.name}_history"
+
+
+def history_ddl(table: Table) -> str:
+    """`CREATE TABLE` for the history of a revised table: its columns, then why it was replaced."""
+    cols = [
+        f"    {c.name} {c.sql_type}"
+        for c in (*table.columns, *table.system_columns, *HISTORY_COLUMNS)
+    ]
+    return f"CREATE TABLE IF NOT EXISTS {history_name(table)} (\n" + ",\n".join(cols) + "\n);"
+
+
 def full_ddl() -> str:
     """DDL of a new store at `SCHEMA_VERSION`."""
-    return SYSTEM_DDL + "\n".join(table_ddl(t) for t in RECORD_TABLES.values())
+    return (
+        SYSTEM_DDL
+        + "\n".join(table_ddl(t) for t in RECORD_TABLES.values())
+        + "\n"
+        + "\n".join(history_ddl(t) for t in REVISED_TABLES.values())
+    )

@@ -14,7 +14,7 @@ from policeperf.store.database import Store
 from policeperf.store.schema import RECORD_TABLES
 
 ENGINE_TABLES = ("crimes", "outcomes", "incidents", "calls", "survey_responses", "asb_incidents",
-                 "stop_searches", "investigations", "ingest_batches")  # fmt: skip
+                 "stop_searches", "investigations", "ingest_batches", "coverage")  # fmt: skip
 
 
 def export_parquet(
@@ -24,7 +24,7 @@ def export_parquet(
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for table in tables:
-        if table not in RECORD_TABLES and table != "ingest_batches":
+        if table not in RECORD_TABLES and table not in ("ingest_batches", "coverage"):
             raise ValueError(f"unknown table {table!r}")
         path = folder / f"{table}.parquet"
         store.execute(f"COPY {table} TO '{path}' (FORMAT parquet)")

@@ -153,6 +153,11 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
         return _error(request, 400, f"{where}: {first.get('msg', 'invalid')}".strip(": "))
 
+    @app.exception_handler(PolicePerfError)
+    async def data_condition(request: Request, exc: PolicePerfError) -> Response:
+        # What the store cannot answer (no data for the force or month) is said, not a 500.
+        return _error(request, 409, str(exc))
+
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> Response:
         return _error(
@@ -251,6 +256,9 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         now = rows[rows["month"] == chosen]
         if now.empty:
             raise HTTPException(404, "no results for this measure and month")
+
+        if now[now["area"] == area].empty:
+            raise HTTPException(404, f"no results for this measure in {area}")
 
         def context() -> dict[str, Any]:
             current = now[now["area"] == area].to_dict(orient="records")[0]

@@ -71,7 +71,8 @@ class ResultsService:
         if cached is not None:
             return cached
         with self._open() as db:
-            frame = evaluate(db, self.framework, month or self._today(), force=self.settings.force)
+            frame = evaluate(db, self.framework, month or self._latest(db), force=self.settings.force,
+                             profile=self.settings.profile)  # fmt: skip
         with self._lock:
             self._results[key] = frame
         return frame
@@ -81,8 +82,10 @@ class ResultsService:
 
     def months(self) -> list[date]:
         def make() -> list[date]:
+            # Only months with data: a month every measure lacks is not offered.
             frame = self.results(None)
-            return sorted(set(frame.loc[frame["area_level"] == "force", "month"]), reverse=True)
+            held = frame[(frame["area_level"] == "force") & (frame["status"] != "no_data")]
+            return sorted(set(held["month"]), reverse=True)
 
         return self.memo(("months",), make)  # type: ignore[no-any-return]
 
@@ -102,6 +105,37 @@ class ResultsService:
         with self._lock:
             self._extras[full] = value
         return value
+
+    def check_force(self) -> str:
+        """The force the dashboard shows, checked against the store before serving: a clear line
+        now rather than an error on every page."""
+        with self._open() as db:
+            held = [
+                str(r[0]) for r in db.fetchall("SELECT DISTINCT force FROM coverage ORDER BY 1")
+            ]
+        wanted = self.settings.force or self.framework.force
+        if wanted is None and len(held) == 1:
+            return held[0]
+        if wanted is None or wanted not in held:
+            what = (
+                f"framework {self.framework.name!r} is for {wanted}"
+                if wanted
+                else (f"framework {self.framework.name!r} names no force")
+            )
+            raise PolicePerfError(
+                f"{what}; the store holds data for {', '.join(held) or 'no force'}: choose one with --force"
+            )
+        return wanted
+
+    def _latest(self, db: Store) -> date:
+        """The latest month any table was received for the force (today if none is recorded)."""
+        force = self.settings.force or self.framework.force
+        if force is None:
+            held = db.fetchall("SELECT DISTINCT force FROM coverage")
+            force = str(held[0][0]) if len(held) == 1 else None
+        sql = "SELECT max(month) FROM coverage" + (" WHERE force = ?" if force else "")
+        latest = db.scalar(sql, [force] if force else [])
+        return latest if isinstance(latest, date) else self._today()
 
     @property
     def force(self) -> str:

@@ -20,6 +20,8 @@ class Settings:
     port: int = 8000
     token: str | None = None
     """Required on any host but loopback; every request must then carry it."""
+    profile: Path | None = None
+    """Force profile (areas, populations); None: the force's shipped profile, if any."""
 
 
 def check_bind(settings: Settings) -> None:
