@@ -86,8 +86,11 @@ def counts_from(seed: int, scales: Iterable[float]) -> dict[str, dict[str, np.nd
     return out
 
 
-def results_from(counts: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:
-    """The results table the engine makes from these district counts."""
+def results_from(
+    counts: Mapping[str, Mapping[str, np.ndarray]], *, missing: Iterable[date] = ()
+) -> pd.DataFrame:
+    """The results table the engine makes from these district counts (`missing`: months the
+    store holds no crimes for)."""
     frames = []
     for m in (m for *_, m in FRAMEWORK.measures()):
         rows = []
@@ -119,7 +122,9 @@ def results_from(counts: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame
         ),
         months={m.id: (MONTHS[0], MONTHS[-1]) for *_, m in FRAMEWORK.measures()},
     )
-    context = Context(FRAMEWORK, REPORTING, populations(), "2021-04-01T00:00:00Z", "test")
+    gaps = set(missing)
+    coverage = {"crimes": set(MONTHS) - gaps, "outcomes": set(MONTHS)} if gaps else None
+    context = Context(FRAMEWORK, REPORTING, populations(), "2021-04-01T00:00:00Z", "test", coverage)
     results = evaluate_cube(cube, context)
     results.attrs.update(framework=FRAMEWORK.name, force=FORCE, month=REPORTING.isoformat())
     return results

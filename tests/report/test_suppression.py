@@ -125,8 +125,8 @@ def test_a_rate_on_a_small_numerator_is_hidden_with_its_denominator_but_zeros_ar
 
 
 def test_a_small_12_months_hides_its_rate_counts_interval_change_and_verdict() -> None:
-    monthly = [0.0] * len(C.MONTHS)
-    monthly[-1] = 30  # 30 crimes in March 2021, 3 solved: 3 in the rolling 12 months
+    monthly = [30.0] * 12 + [0.0] * (len(C.MONTHS) - 12)  # 3 of 30 solved each month of 2019/20
+    monthly[-1] = 30  # and 3 of 30 in March 2021: 3 in the rolling 12 months
     shown = suppress(
         C.results_from(only_in_northam(monthly, solved_share=0.1)), 10, parents=C.PARENTS
     )
@@ -191,6 +191,17 @@ def test_medians_of_few_cases_are_hidden_with_their_n() -> None:
     assert shown["rolling_12m_n"].tolist() == [300.0, SUPPRESSED]
     assert shown["change"].tolist() == [3.0, SUPPRESSED]
     assert shown["baseline"].tolist() == [12.0, 12.0]
+
+
+def test_a_month_without_data_stays_not_available_never_suppressed() -> None:
+    gap = date(2020, 6, 1)
+    results = C.results_from(C.counts_from(0, [0.5, 2, 4, 8, 12, 30]), missing=[gap])
+    shown = suppress(results, 10, parents=C.PARENTS)
+    cambury = shown[(shown["measure_id"] == "crimes") & (shown["area"] == "Cambury")]
+    june, july = (cambury[cambury["month"] == m].iloc[0] for m in (gap, date(2020, 7, 1)))
+    assert june["month_suppressed"] and june["status"] == "no_data"
+    assert pd.isna(june["value"]) and pd.isna(july["previous_month"])
+    assert july["value"] == SUPPRESSED
 
 
 def test_without_a_threshold_nothing_is_hidden() -> None:

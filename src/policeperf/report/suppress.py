@@ -222,9 +222,12 @@ def hidden_cells(
 
 
 def _blank(out: pd.DataFrame, columns: tuple[str, ...], where: pd.Series, marker: Any) -> None:
+    """Put `marker` in `columns` where `where` holds. A figure that is not available stays
+    empty: it discloses nothing, and its status says why (`[c]` always means suppressed)."""
     for column in columns:
         if column in out:
-            out[column] = out[column].astype(object).where(~where, marker)
+            hide = where & out[column].notna()
+            out[column] = out[column].astype(object).where(~hide, marker)
 
 
 def suppress(
