@@ -5,15 +5,22 @@ the 95th percentile latency. Clients written in Python would measure their own G
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import httpx
 
-from benchmarks.harness import Result
+from benchmarks.harness import WORK, Result
 from benchmarks.national import demo_store
 
 CLIENTS = 20
@@ -78,3 +85,152 @@ def wrk(url: str) -> dict[str, float]:
     requests, errors, p50, p95, p99, seconds = (float(v) for v in line.split()[1:])
     return {"requests": requests, "errors": errors, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
             "p99_ms": round(p99, 1), "requests_per_s": round(requests / seconds, 1)}  # fmt: skip
+
+
+LOAD_PORT = 8766
+COLD_CLIENTS = 50
+COLD_MONTHS = [f"2021-{m:02d}" for m in range(4, 13)] + ["2022-01", "2022-02", "2022-03"]
+SLOWLORIS_CONNECTIONS = 10_000
+SLOWLORIS_S = 40.0
+TOKEN = "benchmark-token-0123456789"
+RSS_LIMIT_GB = 1.0
+
+
+def run_load() -> Result:
+    """50 clients on a cold cache, then a 10,000-connection slowloris, against a real
+    `policeperf serve` on 127.0.0.1 with a token; authenticated requests are timed throughout
+    and the server's resident memory is sampled."""
+    store = demo_store()
+    WORK.mkdir(exist_ok=True)
+    log_path = WORK / "dashboard-load-server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "policeperf", "serve", "--store", str(store), "--port", str(LOAD_PORT)],
+            stdout=log, stderr=log, env={**os.environ, "POLICEPERF_TOKEN": TOKEN},
+        )  # fmt: skip
+        memory = RssSampler(server.pid)
+        base = f"http://127.0.0.1:{LOAD_PORT}"
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        try:
+            _wait_until_up(base, auth)
+            memory.start()
+            cold = _cold_clients(base, auth)
+            cold["server peak RSS after (GB)"] = round(memory.peak_gb, 3)
+            attack = _slowloris_with_probes(base, auth)
+        finally:
+            memory.stop()
+            server.terminate()
+            server.wait(timeout=30)
+    log_bytes = log_path.stat().st_size
+    peak = memory.peak_gb
+    answered = cold["ok"] == COLD_CLIENTS and attack["probe_failures"] == 0
+    return Result(
+        name="dashboard_load",
+        description=(run_load.__doc__ or "").replace("\n    ", " "),
+        metric="server peak RSS (GB): 50 cold clients, then a 10,000-connection slowloris",
+        value=peak,
+        target=f"< {RSS_LIMIT_GB:g} GB, every authenticated request answered",
+        passed=peak < RSS_LIMIT_GB and answered,
+        command="python -m benchmarks.run dashboard-load",
+        details={"cold cache": cold, "slowloris": attack, "server log bytes": log_bytes,
+                 "server peak RSS (GB)": round(peak, 3)},
+    )  # fmt: skip
+
+
+def _wait_until_up(base: str, auth: dict[str, str]) -> None:
+    deadline = time.time() + 60
+    while True:
+        try:
+            httpx.get(base + "/healthz", headers=auth, timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _cold_clients(base: str, auth: dict[str, str]) -> dict[str, Any]:
+    """50 clients at once on a cold cache, over 12 months (so 12 evaluations are due)."""
+    start = threading.Barrier(COLD_CLIENTS)
+
+    def visit(i: int) -> tuple[int, float]:
+        start.wait()
+        began = time.perf_counter()
+        try:
+            status = httpx.get(f"{base}/?month={COLD_MONTHS[i % len(COLD_MONTHS)]}",
+                               headers=auth, timeout=120).status_code  # fmt: skip
+        except httpx.HTTPError:
+            status = 0
+        return status, time.perf_counter() - began
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(COLD_CLIENTS) as pool:
+        answers = list(pool.map(visit, range(COLD_CLIENTS)))
+    seconds = [s for _, s in answers]
+    return {"clients": COLD_CLIENTS, "months": len(COLD_MONTHS),
+            "ok": sum(status == 200 for status, _ in answers),
+            "statuses": sorted({status for status, _ in answers}),
+            "slowest_s": round(max(seconds), 1), "median_s": round(statistics.median(seconds), 1),
+            "all_answered_s": round(time.perf_counter() - began, 1)}  # fmt: skip
+
+
+def _slowloris_with_probes(base: str, auth: dict[str, str]) -> dict[str, Any]:
+    """The attack in its own process; meanwhile one authenticated request every half second
+    (cached pages and the API)."""
+    attacker = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.slowloris", str(LOAD_PORT), str(SLOWLORIS_CONNECTIONS), str(SLOWLORIS_S)],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    time.sleep(5)  # let it open its connections
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    probes = ["/", "/api/months", "/measures/dwelling_burglary_crime"]
+    with httpx.Client(headers=auth, timeout=10) as client:
+        k = 0
+        while attacker.poll() is None:
+            began = time.perf_counter()
+            try:
+                status = client.get(base + probes[k % len(probes)]).status_code
+                failure = None if status == 200 else f"HTTP {status}"
+            except httpx.HTTPError as exc:
+                failure = type(exc).__name__
+            latencies.append(time.perf_counter() - began)
+            if failure is not None:
+                failures[failure] = failures.get(failure, 0) + 1
+            k += 1
+            time.sleep(0.5)
+    stats = json.loads((attacker.stdout.read() if attacker.stdout else "") or "{}")
+    latencies.sort()
+    return {**stats, "probes": len(latencies), "probe_failures": sum(failures.values()),
+            "probe_failure_kinds": failures,
+            "probe_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+            "probe_p95_ms": round(1000 * latencies[int(len(latencies) * 0.95)], 1),
+            "probe_max_ms": round(1000 * latencies[-1], 1)}  # fmt: skip
+
+
+class RssSampler:
+    """The resident memory of a process, sampled every 0.2 s from /proc; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_gb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                status = Path(f"/proc/{self.pid}/status").read_text()
+            except OSError:
+                return
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    self.peak_gb = max(self.peak_gb, int(line.split()[1]) / 1024 / 1024)

@@ -22,7 +22,16 @@ def run(repeat: int = 3) -> list[Result]:
         results = evaluate(db, framework, MONTH)
     timings = {
         fmt: timed(
-            partial(write_report, results, framework, MONTH, WORK / "report", formats=[fmt]), repeat
+            partial(
+                write_report,
+                results,
+                framework,
+                MONTH,
+                WORK / "report",
+                formats=[fmt],
+                overwrite=True,
+            ),
+            repeat,
         )
         for fmt in ("html", "pdf")
     }

@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "national": national.run_national,
     "report": bench_report.run,
     "dashboard": bench_dashboard.run,
+    "dashboard-load": bench_dashboard.run_load,
     "harm": bench_harm.run,
 }
 

@@ -429,7 +429,7 @@ def _demo_reports(store: Path, folder: Path) -> None:
                     db, model, reporting, str(model.force), cohort if cohort.exists() else None
                 )
                 paths = write_report(results, model, reporting, folder, formats=("html", "pdf", "xlsx", "csv"),
-                                     provenance=provenance_lines(db, results), harm=harm)  # fmt: skip
+                                     provenance=provenance_lines(db, results), harm=harm, overwrite=True)  # fmt: skip
             out.print(f"\n[bold]{model.title}[/] ({results.attrs.get('force')}, {month}):")
             for fmt, path in paths.items():
                 out.print(f"  {fmt:5} {path}")
@@ -599,6 +599,9 @@ def report(
         ),
     ] = None,
     profile: ProfileOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace report files already in the folder.")
+    ] = False,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance."""
@@ -626,7 +629,7 @@ def report(
         )
     with err.status("writing the report", spinner="dots"):
         paths = write_report(results, model, reporting, out_dir, formats=wanted, provenance=provenance,
-                             suppress_below=suppress_below, harm=harm)  # fmt: skip
+                             suppress_below=suppress_below, harm=harm, overwrite=overwrite)  # fmt: skip
     for fmt, path in paths.items():
         out.print(f"{fmt:5} {path}")
 
@@ -640,22 +643,59 @@ def serve(
     ] = "pcp",
     force: ForceOption = None,
     host: Annotated[
-        str, typer.Option(help="Interface to listen on; anything but loopback needs --token.")
+        str,
+        typer.Option(
+            help="Interface to listen on; anything but loopback needs a token (--token-file or "
+            "$POLICEPERF_TOKEN)."
+        ),
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    token: Annotated[
-        str | None,
+    token_file: Annotated[
+        Path | None,
         typer.Option(
-            help="Require this token on every request (16+ characters).", envvar="POLICEPERF_TOKEN"
+            "--token-file",
+            help="File holding the token every request must carry (16+ non-space characters); "
+            "else $POLICEPERF_TOKEN.",
         ),
     ] = None,
     profile: ProfileOption = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="A Host name (optionally name:port) to answer besides 127.0.0.1, localhost "
+            "and [::1]; repeat for more.",
+        ),
+    ] = None,
+    cache_mb: Annotated[
+        int | None,
+        typer.Option(
+            "--cache-mb",
+            min=64,
+            help="Memory for cached results and pages, in MB (least recently used dropped "
+            "beyond it); 256 unless given.",
+            show_default=False,
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log each request (within the log budget).")
+    ] = False,
+    token: Annotated[str | None, typer.Option("--token", hidden=True)] = None,
 ) -> None:
     """The local dashboard: every measure by pillar with verdict and SPC, drill-down by measure,
-    area and month, downloads, and a JSON API (/api/docs)."""
+    area and month, downloads, and a JSON API (/api/openapi.json)."""
+    if token is not None:
+        err.print(
+            "error: --token is not accepted: every user of this machine can read it with ps; "
+            "use --token-file FILE or $POLICEPERF_TOKEN",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     import uvicorn
 
     from policeperf.web import Settings, check_bind, create_app
+    from policeperf.web.server import Limits, server_config
+    from policeperf.web.settings import read_token
 
     settings = Settings(
         store=resolve_store_path(store),
@@ -663,8 +703,10 @@ def serve(
         force=force,
         host=host,
         port=port,
-        token=token,
+        token=read_token(token_file),
+        allowed_hosts=tuple(allowed_host or ()),
         profile=profile,
+        **({"cache_mb": cache_mb} if cache_mb else {}),
     )
     check_bind(settings)
     Store(settings.store, read_only=True).close()  # a clear error now rather than on the first page
@@ -674,7 +716,8 @@ def serve(
     service.check_force()
     application = create_app(settings, service)
     err.print(f"policeperf dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    limits = Limits(access_log=access_log)
+    uvicorn.Server(server_config(application, host=host, port=port, limits=limits)).run()
 
 
 force_app = typer.Typer(
@@ -691,6 +734,9 @@ def force_init(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Profile file to write; stdout if absent.")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a profile file already there.")
+    ] = False,
 ) -> None:
     """Start a force profile from the districts seen in the store: group them into areas and give
     their populations, then pass the file to evaluate, report and serve with --profile."""
@@ -712,10 +758,10 @@ def force_init(
     if out_file is None:
         sys.stdout.write(text)
         return
-    if out_file.exists():
-        raise PolicePerfError(f"{out_file}: already exists; edit it or choose another --out")
+    from policeperf.outfile import write_text
+
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(text, encoding="utf-8")
+    write_text(out_file, text, overwrite=overwrite)
     err.print(f"wrote {out_file} with {len(districts)} districts; edit its areas and populations")
 
 

@@ -17,6 +17,10 @@ class StoreError(PolicePerfError):
     """The store cannot be opened or is in a state policeperf cannot use."""
 
 
+class OutputFileError(PolicePerfError):
+    """An output file cannot be written whole where it was asked for (exists, symlink, disk full)."""
+
+
 class InputFileError(PolicePerfError):
     """An input file is not what its source expects (wrong header, binary, empty, unreadable)."""
 

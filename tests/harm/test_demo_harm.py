@@ -138,7 +138,8 @@ def test_report_and_dashboard_show_the_same_harm_section(
             "offender",
         )
     first = ranking.table.iloc[0]
-    page = TestClient(create_app(Settings(store=demo_store_path))).get("/harm?month=2021-03")
+    app = create_app(Settings(store=demo_store_path))
+    page = TestClient(app, base_url="http://127.0.0.1:8000").get("/harm?month=2021-03")
     assert page.status_code == 200
     for text in (html, page.text):
         assert f"<code>{first['key']}</code>" in text

@@ -1,4 +1,6 @@
-"""A running dashboard for browser tests: uvicorn on a free loopback port in a thread."""
+"""A running dashboard for browser and network tests: uvicorn configured as `policeperf serve`
+configures it, on a free loopback port in a thread; and a TestClient that sends a Host header
+the dashboard answers."""
 
 from __future__ import annotations
 
@@ -10,8 +12,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from policeperf.web import Settings, create_app
+from policeperf.web.server import Limits, server_config
+from policeperf.web.service import ResultsService
 
 
 def free_port() -> int:
@@ -20,11 +25,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def client(settings: Settings, service: ResultsService | None = None) -> TestClient:
+    """A TestClient addressing the dashboard as a browser on this machine would."""
+    return TestClient(create_app(settings, service), base_url=f"http://127.0.0.1:{settings.port}")
+
+
 class Server:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        service: ResultsService | None = None,
+        limits: Limits | None = None,
+    ) -> None:
         self.settings = settings
-        config = uvicorn.Config(
-            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+        config = server_config(
+            create_app(settings, service), host=settings.host, port=settings.port, limits=limits
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

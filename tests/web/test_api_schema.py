@@ -18,7 +18,9 @@ from policeperf.web import Settings, create_app
 # The schema is read at import, when fixtures do not exist yet; the app opens its store only
 # on a request, so each process points it at a private path the fixture below fills.
 STORE = Path(tempfile.gettempdir()) / f"policeperf-api-{os.getpid()}" / "store.duckdb"
-schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(Settings(store=STORE)))
+# schemathesis calls the app as Host "testserver"; the dashboard answers only allowed names.
+APP = create_app(Settings(store=STORE, allowed_hosts=("testserver",)))
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -9,15 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from policeperf.errors import PolicePerfError
-from policeperf.web import Settings, check_bind, create_app
+from policeperf.web import Settings, check_bind
 from tests.conftest import policeperf
 from tests.hostile import SCRIPT, hostile_store
+from tests.web.conftest import client
 
 TOKEN = "s3cret-token-of-24-chars"
 
 
 def test_binding_beyond_loopback_without_a_token_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(PolicePerfError, match=r"refusing to listen on 0\.0\.0\.0 without --token"):
+    with pytest.raises(PolicePerfError, match=r"refusing to listen on 0\.0\.0\.0 without a token"):
         check_bind(Settings(store=tmp_path / "s.duckdb", host="0.0.0.0"))
     check_bind(Settings(store=tmp_path / "s.duckdb"))  # loopback: fine
     with pytest.raises(PolicePerfError, match="at least 16"):
@@ -29,12 +30,12 @@ def test_serve_refuses_a_public_bind_without_a_token_and_exits_1(tmp_path: Path)
         "serve", "--host", "0.0.0.0", "--store", str(tmp_path / "x.duckdb"), timeout=60
     )
     assert done.returncode == 1
-    assert "refusing to listen on 0.0.0.0 without --token" in done.stderr
+    assert "refusing to listen on 0.0.0.0 without a token (--token-file" in done.stderr
 
 
 @pytest.fixture(scope="module")
 def guarded(demo_store_path: Path) -> TestClient:
-    return TestClient(create_app(Settings(store=demo_store_path, host="0.0.0.0", token=TOKEN)))
+    return client(Settings(store=demo_store_path, host="0.0.0.0", token=TOKEN))
 
 
 @pytest.mark.parametrize(
@@ -61,8 +62,8 @@ def test_the_token_is_accepted_as_header_query_or_cookie(guarded: TestClient) ->
         guarded.get("/api/months", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
     )
     guarded.cookies.clear()
-    first = guarded.get(f"/api/months?token={TOKEN}")
-    assert first.status_code == 200 and "policeperf_token" in first.cookies
+    first = guarded.get(f"/api/months?token={TOKEN}")  # sets the cookie, then redirects
+    assert first.status_code == 200 and "policeperf_token" in guarded.cookies
     assert guarded.get("/api/measures").status_code == 200  # the browser's cookie now carries it
     guarded.cookies.clear()
     assert guarded.get("/api/months").json() == {
@@ -74,7 +75,7 @@ def test_the_token_is_accepted_as_header_query_or_cookie(guarded: TestClient) ->
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     """A store whose district names are an XSS payload and a spreadsheet formula."""
     store, framework_file = hostile_store(tmp_path_factory.mktemp("hostile"))
-    return TestClient(create_app(Settings(store=store, framework=str(framework_file))))
+    return client(Settings(store=store, framework=str(framework_file)))
 
 
 def test_an_xss_payload_in_a_district_name_is_rendered_inert(hostile: TestClient) -> None:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from policeperf.outfile import replacing, write_text
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Format = Literal["csv", "parquet", "json"]
 
@@ -63,13 +65,17 @@ def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in row.items()} for row in cleaned.to_dict(orient="records")]
 
 
-def write_results(frame: pd.DataFrame, path: Path | None, fmt: Format) -> str | None:
-    """Write `frame` to `path` in `fmt`; with no path, return the text (CSV/JSON only)."""
+def write_results(
+    frame: pd.DataFrame, path: Path | None, fmt: Format, *, overwrite: bool = True
+) -> str | None:
+    """Write `frame` to `path` in `fmt`, whole or not at all (`outfile.replacing`); with no
+    path, return the text (CSV/JSON only)."""
     frame = ordered(frame)
     if fmt == "parquet":
         if path is None:
             raise ValueError("parquet needs --out")
-        frame.to_parquet(path, index=False)
+        with replacing(path, overwrite=overwrite) as tmp:
+            frame.to_parquet(tmp, index=False)
         return None
     if fmt == "json":
         text = (
@@ -86,6 +92,5 @@ def write_results(frame: pd.DataFrame, path: Path | None, fmt: Format) -> str | 
         text = safe.to_csv(index=False)
     if path is None:
         return text
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_text(path, text, overwrite=overwrite)
     return None

@@ -11,6 +11,7 @@ import pandas as pd
 
 from policeperf.engine.export import write_results
 from policeperf.framework import Framework
+from policeperf.outfile import check_target, write_text
 from policeperf.report.model import Report, build_report
 from policeperf.report.render import render_html, write_pdf
 from policeperf.report.suppress import suppress
@@ -33,8 +34,13 @@ def write_report(
     today: date | None = None,
     stem: str | None = None,
     harm: object | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
-    """Write the report in each format to `out_dir`; returns the path of each."""
+    """Write the report in each format to `out_dir`; returns the path of each.
+
+    Each file is written whole or not at all (`outfile.replacing`). Every target is checked
+    before anything is written, so a refused one (existing without `overwrite`, a symbolic
+    link) leaves the folder as it was."""
     wanted = list(dict.fromkeys(formats))
     unknown = sorted(set(wanted) - set(FORMATS))
     if unknown:
@@ -46,17 +52,16 @@ def write_report(
     # Rankings of people are never part of a public version.
     report.harm = None if suppress_below else harm
     name = stem or f"{framework.name}-{month:%Y-%m}" + ("-public" if suppress_below else "")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
+    paths = {fmt: out_dir / f"{name}.{fmt}" for fmt in FORMATS if fmt in wanted}
+    for path in paths.values():
+        check_target(path, overwrite=overwrite)
     html = render_html(report) if {"html", "pdf"} & set(wanted) else ""
-    if "html" in wanted:
-        paths["html"] = out_dir / f"{name}.html"
-        paths["html"].write_text(html, encoding="utf-8")
-    if "pdf" in wanted:
-        paths["pdf"] = write_pdf(html, out_dir / f"{name}.pdf")
-    if "xlsx" in wanted:
-        paths["xlsx"] = write_xlsx(report, shown, month, out_dir / f"{name}.xlsx")
-    if "csv" in wanted:
-        paths["csv"] = out_dir / f"{name}.csv"
-        write_results(shown[shown["month"] == month], paths["csv"], "csv")
+    if "html" in paths:
+        write_text(paths["html"], html, overwrite=overwrite)
+    if "pdf" in paths:
+        write_pdf(html, paths["pdf"], overwrite=overwrite)
+    if "xlsx" in paths:
+        write_xlsx(report, shown, month, paths["xlsx"], overwrite=overwrite)
+    if "csv" in paths:
+        write_results(shown[shown["month"] == month], paths["csv"], "csv", overwrite=overwrite)
     return paths

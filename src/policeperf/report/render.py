@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from policeperf.outfile import replacing, write_text
 from policeperf.report.model import Report
 
 
@@ -38,18 +39,16 @@ def render_html(report: Report) -> str:
     )
 
 
-def write_html(report: Report, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report), encoding="utf-8")
-    return path
+def write_html(report: Report, path: Path, *, overwrite: bool = False) -> Path:
+    return write_text(path, render_html(report), overwrite=overwrite)
 
 
-def write_pdf(html: str, path: Path) -> Path:
-    """A4 PDF with page numbers from the same HTML (print CSS)."""
+def write_pdf(html: str, path: Path, *, overwrite: bool = False) -> Path:
+    """A4 PDF with page numbers from the same HTML (print CSS), written whole or not at all."""
     from weasyprint import HTML
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=html, base_url=None, url_fetcher=_refuse).write_pdf(path)
+    with replacing(path, overwrite=overwrite) as tmp:
+        HTML(string=html, base_url=None, url_fetcher=_refuse).write_pdf(tmp)
     return path
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import xlsxwriter
 
 from policeperf.engine.export import ordered
+from policeperf.outfile import replacing
 from policeperf.report.model import Report
 from policeperf.report.suppress import rule_text
 
@@ -53,9 +54,17 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
         ws.write_string(row, col, str(value))
 
 
-def write_xlsx(report: Report, results: pd.DataFrame, month: date, path: Path) -> Path:
-    """Write the workbook; `results` is the (possibly suppressed) results table."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_xlsx(
+    report: Report, results: pd.DataFrame, month: date, path: Path, *, overwrite: bool = False
+) -> Path:
+    """Write the workbook, whole or not at all; `results` is the (possibly suppressed) results
+    table."""
+    with replacing(path, overwrite=overwrite) as tmp:
+        _write_book(report, results, month, tmp)
+    return path
+
+
+def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     bold = book.add_format({"bold": True})
     head = book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
@@ -152,7 +161,6 @@ def write_xlsx(report: Report, results: pd.DataFrame, month: date, path: Path) -
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, len(full), len(full.columns) - 1)
     book.close()
-    return path
 
 
 SERIES_COLUMNS = [

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from policeperf.ingest.run import IngestReport, Progress, Starting, ingest_table
+from policeperf.outfile import replacing
 from policeperf.store import Store
 from policeperf.synth.crimes import generate_crimes
 from policeperf.synth.people import generate_person_links
@@ -53,7 +54,7 @@ def write_demo_exports(out_dir: Path, *, seed: int = DEFAULT_SEED) -> list[Expor
     records = generate_crimes(rng)
     links, cohort = generate_person_links(rng, records, records.outcome_type)
     # The managed cohort is an input to `policeperf harm cohort`, not a canonical table.
-    pacsv.write_csv(cohort, out_dir / "demo-cohort.csv")
+    _write_csv(cohort, out_dir / "demo-cohort.csv")
     tables: dict[str, pa.Table] = {
         "crimes": records.crimes,
         "outcomes": records.outcomes,
@@ -70,9 +71,15 @@ def write_demo_exports(out_dir: Path, *, seed: int = DEFAULT_SEED) -> list[Expor
     exports = []
     for name, table in tables.items():
         path = out_dir / f"demo-{name}.csv"
-        pacsv.write_csv(table, path)
+        _write_csv(table, path)
         exports.append(Export(path, mapping_path(f"demo-{name}")))
     return exports
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    """Whole or not at all; the demo's own files are regenerated in place."""
+    with replacing(path, overwrite=True) as tmp:
+        pacsv.write_csv(table, tmp)
 
 
 def ingest_demo(

@@ -8,7 +8,6 @@ are the packaged static assets.
 
 from __future__ import annotations
 
-import hmac
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from policeperf import __version__
 from policeperf.engine.export import to_records, write_results
@@ -33,12 +31,17 @@ from policeperf.report import write_report
 from policeperf.report.charts import measure_charts
 from policeperf.report.model import SPC_TEXT, score_row
 from policeperf.report.xlsx import table_xlsx_bytes
-from policeperf.web.service import ResultsService, check_month
-from policeperf.web.settings import Settings, check_bind
+from policeperf.web.guard import Guard
+from policeperf.web.service import ResultsService, StoreBusy, check_month
+from policeperf.web.settings import Settings, allowed_host_names, check_bind
 
 HERE = Path(__file__).resolve().parent
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
-COOKIE = "policeperf_token"
+STORE_NOTICE_MARK = "<!--store-notice-->"
+STORE_NOTICE = (
+    '<p class="notice" role="status">The store is being updated: these are the last complete '
+    "results; reload in a moment for the new figures.</p>"
+)
 
 
 class ErrorBody(BaseModel):
@@ -90,25 +93,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-class TokenMiddleware(BaseHTTPMiddleware):
-    """With a token, every request must carry it: `Authorization: Bearer T`, `?token=T` (which
-    sets a cookie for the browser) or that cookie. Compared in constant time."""
-
-    def __init__(self, app: Any, token: str) -> None:
-        super().__init__(app)
-        self.token = token
-
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        given = given or request.query_params.get("token", "") or request.cookies.get(COOKIE, "")
-        if not given or not hmac.compare_digest(given.encode(), self.token.encode()):
-            return _error(request, 401, "a valid token is required")
-        response = await call_next(request)
-        if request.query_params.get("token"):
-            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
-        return response
-
-
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api") or "application/json" in request.headers.get(
         "accept", ""
@@ -135,12 +119,13 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         title="policeperf dashboard",
         version=__version__,
         description="Results of a police performance framework: every measure x area x month.",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI loads its scripts from a CDN, which the CSP forbids
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    if settings.token:
-        app.add_middleware(TokenMiddleware, token=settings.token)
+    app.add_middleware(
+        Guard, allowed_hosts=allowed_host_names(settings), token=settings.token, error=_error
+    )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(HTTPException)
@@ -157,6 +142,12 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
     async def data_condition(request: Request, exc: PolicePerfError) -> Response:
         # What the store cannot answer (no data for the force or month) is said, not a 500.
         return _error(request, 409, str(exc))
+
+    @app.exception_handler(StoreBusy)
+    async def store_busy(request: Request, exc: StoreBusy) -> Response:
+        response = _error(request, 503, str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> Response:
@@ -202,11 +193,20 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
 
     async def cached_page(key: tuple[Any, ...], render: Any, *args: Any) -> Response:
         """A page already rendered for this store state and query is served straight from the
-        event loop; anything that needs computing runs on a worker thread."""
-        html = results.peek(("url", *key))
-        if html is None:
-            response = await run_in_threadpool(render, *args)
-            html = results.memo(("url", *key), lambda: bytes(response.body).decode())
+        event loop; anything that needs computing runs on a worker thread, once for all the
+        requests that want it at the same time. While an ingest holds the store the last
+        complete page is served with a notice."""
+        cached = results.peek(("url", *key))
+        if cached is None:
+            cached = await run_in_threadpool(
+                results.memo, ("url", *key), lambda: bytes(render(*args).body).decode()
+            )
+        html = str(cached)
+        if results.updating:
+            return HTMLResponse(
+                html.replace(STORE_NOTICE_MARK, STORE_NOTICE, 1),
+                headers={"X-Store-Updating": "1"},
+            )
         return HTMLResponse(html)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -390,12 +390,11 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
             from policeperf.framework.loader import harm_weights
             from policeperf.harm.rank import Window, rank
             from policeperf.report.harm import harm_section
-            from policeperf.store import Store as _Store
             from policeperf.store.database import ibis_backend
 
             framework = results.framework
             weights = harm_weights(framework.settings, results.force)
-            with _Store(settings.store, read_only=True) as db:
+            with results.open_store() as db:
                 ranking = rank(
                     ibis_backend(db),
                     results.force,

@@ -1,11 +1,19 @@
 """Results for the dashboard: computed once per (store state, framework, force, month), cached,
 and recomputed after an ingest changes the store. The store is opened read-only, briefly, per
-request, so an ingest can run while the dashboard is up."""
+request, so an ingest can run while the dashboard is up.
+
+While an ingest holds the store (DuckDB lets one process write, and then no other may open the
+file), the dashboard keeps serving the results of the last state it read, and says so
+(`updating`). A page that was never computed waits a moment for the store, then answers 503
+"store updating"; it never fails with a traceback.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,26 +21,78 @@ from typing import Any
 import pandas as pd
 
 from policeperf.engine import evaluate
-from policeperf.errors import PolicePerfError
+from policeperf.errors import PolicePerfError, StoreError
 from policeperf.framework import Framework, load_framework
 from policeperf.store import Store
 from policeperf.store.database import store_state
+from policeperf.web.cache import BoundedCache
 from policeperf.web.settings import Settings
+
+MAX_EVALUATIONS = 2
+"""Evaluations running at once (one per core on the reference machine); more only share the
+CPU and multiply the memory of their working sets."""
+
+STORE_WAIT_S = 3.0
+"""How long a request with nothing cached waits for an ingest to release the store."""
+
+
+class StoreBusy(PolicePerfError):
+    """The store is being written (an ingest) and nothing consistent is cached for this page."""
 
 
 class ResultsService:
-    def __init__(self, settings: Settings, *, today: Callable[[], date] = date.today) -> None:
+    """The one source of results for the dashboard.
+
+    Args:
+        settings: the dashboard's settings (store, framework, force, cache budget).
+        today: the clock for "the latest month".
+        evaluate: the engine's `evaluate`; injectable so tests can count evaluations.
+        store_wait_s: how long a cold request waits for the store to be free.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        today: Callable[[], date] = date.today,
+        evaluate: Callable[..., pd.DataFrame] = evaluate,
+        store_wait_s: float = STORE_WAIT_S,
+    ) -> None:
         self.settings = settings
         self.framework: Framework = load_framework(settings.framework)
         self._today = today
+        self._evaluate = evaluate
+        self._store_wait_s = store_wait_s
         self._lock = threading.Lock()
-        self._results: dict[tuple[str, date | None], pd.DataFrame] = {}
-        self._extras: dict[tuple[Any, ...], Any] = {}
+        self._evaluations = threading.BoundedSemaphore(MAX_EVALUATIONS)
+        self.cache = BoundedCache(settings.cache_mb * 1024 * 1024)
         self._state: str | None = None
         self._fingerprint_seen: tuple[int, ...] = ()
+        self.updating = False
+        """True while the store is held by a writer and the last state read is being served."""
 
-    def _open(self) -> Store:
-        return Store(self.settings.store, read_only=True)
+    @contextmanager
+    def open_store(self, *, wait_s: float | None = None) -> Iterator[Store]:
+        """The store read-only, waiting up to `wait_s` for a writer to finish.
+
+        Raises:
+            StoreBusy: still held by a writer (or unreadable) after the wait.
+        """
+        deadline = time.monotonic() + (self._store_wait_s if wait_s is None else wait_s)
+        pause = 0.05
+        while True:
+            try:
+                db = Store(self.settings.store, read_only=True)
+                break
+            except StoreError:
+                if time.monotonic() + pause > deadline:
+                    raise StoreBusy(
+                        "the store is being updated (an ingest is running); try again in a moment"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        with db:
+            yield db
 
     def _fingerprint(self) -> tuple[int, ...]:
         """Size and modification time of the store and its write-ahead log: cheap to read on
@@ -47,34 +107,38 @@ class ResultsService:
         return tuple(out)
 
     def state(self) -> str:
-        """The store's state now; a change drops every cached result."""
+        """The store's state now; a change drops every cached result. While a writer holds the
+        store, the last state read (and so everything cached for it) is kept."""
         fingerprint = self._fingerprint()
         with self._lock:
             if fingerprint == self._fingerprint_seen and self._state is not None:
                 return self._state
-        with self._open() as db:
-            state = store_state(db)
+            known = self._state
+        try:
+            with self.open_store(wait_s=0 if known is not None else None) as db:
+                state = store_state(db)
+        except StoreBusy:
+            if known is None:
+                raise
+            self.updating = True
+            return known
         with self._lock:
             self._fingerprint_seen = fingerprint
+            self.updating = False
             if state != self._state:
-                self._results.clear()
-                self._extras.clear()
+                self.cache.clear()
                 self._state = state
         return state
 
     def results(self, month: date | None = None) -> pd.DataFrame:
         """Results for `month` (None: the latest month with data)."""
-        state = self.state()
-        key = (state, month)
-        with self._lock:
-            cached = self._results.get(key)
-        if cached is not None:
-            return cached
-        with self._open() as db:
-            frame = evaluate(db, self.framework, month or self._latest(db), force=self.settings.force,
-                             profile=self.settings.profile)  # fmt: skip
-        with self._lock:
-            self._results[key] = frame
+
+        def make() -> pd.DataFrame:
+            with self._evaluations, self.open_store() as db:
+                return self._evaluate(db, self.framework, month or self._latest(db),
+                                      force=self.settings.force, profile=self.settings.profile)  # fmt: skip
+
+        frame: pd.DataFrame = self.cache.get_or_make(("results", self.state(), month), make)
         return frame
 
     def latest_month(self) -> date:
@@ -91,25 +155,17 @@ class ResultsService:
 
     def peek(self, key: tuple[Any, ...]) -> Any | None:
         """A cached value for the current store state, or None (never computes)."""
-        full = (self.state(), *key)
-        with self._lock:
-            return self._extras.get(full)
+        return self.cache.get(("extra", self.state(), *key))
 
     def memo(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """Cache anything derived from results (charts, PDFs) for the current store state."""
-        full = (self.state(), *key)
-        with self._lock:
-            if full in self._extras:
-                return self._extras[full]
-        value = make()
-        with self._lock:
-            self._extras[full] = value
-        return value
+        """Cache anything derived from results (charts, pages, PDFs) for the current store
+        state; computed once however many requests ask at the same time."""
+        return self.cache.get_or_make(("extra", self.state(), *key), make)
 
     def check_force(self) -> str:
         """The force the dashboard shows, checked against the store before serving: a clear line
         now rather than an error on every page."""
-        with self._open() as db:
+        with self.open_store() as db:
             held = [
                 str(r[0]) for r in db.fetchall("SELECT DISTINCT force FROM coverage ORDER BY 1")
             ]
