@@ -588,7 +588,7 @@ def report(
         int | None,
         typer.Option(
             "--suppress-below",
-            help="Public version: hide counts below N (and rates built on them).",
+            help="Public version: hide counts below N and every figure that would reveal one.",
             min=2,
         ),
     ] = None,

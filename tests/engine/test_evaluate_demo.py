@@ -140,3 +140,30 @@ def test_records_and_spc_facts_are_present_for_the_reporting_month(march: pd.Dat
         "hit_or_miss",
         "consistently_fail",
     }
+
+
+def test_harm_rows_carry_the_crimes_behind_their_days(results: pd.DataFrame) -> None:
+    march_2021 = results[results["month"] == date(2021, 3, 1)]
+    harm = march_2021[march_2021["measure_id"] == "harm_weighted_crime"].set_index("area")
+    crimes = march_2021[march_2021["measure_id"] == "all_crime"].set_index("area")
+    assert 0 < harm.loc["all", "crime_count"] <= crimes.loc["all", "numerator"]
+    districts = harm[harm["area_level"] == "district"]
+    assert districts["rolling_12m_crime_count"].sum() == harm.loc["all", "rolling_12m_crime_count"]
+    series = results[(results["measure_id"] == "harm_weighted_crime") & (results["area"] == "all")]
+    last_12 = series.sort_values("month").tail(12)
+    assert last_12["crime_count"].sum() == harm.loc["all", "rolling_12m_crime_count"]
+    assert results.loc[results["kind"] != "harm", "crime_count"].isna().all()
+
+
+def test_median_rows_carry_the_n_of_their_rolling_and_baseline_windows(
+    results: pd.DataFrame,
+) -> None:
+    series = results[
+        (results["measure_id"] == "domestic_abuse_prompt_response") & (results["area"] == "all")
+    ].sort_values("month")
+    march_2021 = series.iloc[-1]
+    assert march_2021["rolling_12m_n"] == series.tail(12)["n"].sum()
+    year_2019 = series[
+        (series["month"] >= date(2019, 4, 1)) & (series["month"] <= date(2020, 3, 1))
+    ]
+    assert march_2021["baseline_n"] == year_2019["n"].sum()

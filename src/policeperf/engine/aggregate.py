@@ -182,6 +182,8 @@ def additive_expr(
             aggs[f"{m.id}__num"] = (
                 t.harm_weight.sum() if cond is None else t.harm_weight.sum(where=cond)
             ).fill_null(0)
+            # The crimes behind the harm: public versions suppress harm by this count, not days.
+            aggs[f"{m.id}__crimes"] = count_where(t, both(cond, t.harm_weight.notnull()))
         elif m.kind == "proportion":
             aggs[f"{m.id}__num"] = count_where(t, both(cond, _success(t, m)))
             aggs[f"{m.id}__den"] = count_where(t, cond)

@@ -35,7 +35,8 @@ FORCE_AREA = "all"
 @dataclass
 class Cube:
     additive: pd.DataFrame
-    """measure_id, level, area, period (date), num, den"""
+    """measure_id, level, area, period (date), num, den, and for harm `crimes` (the crimes whose
+    weights make `num`)"""
     medians: pd.DataFrame
     """measure_id, level, area, window (month/r12/fy), key (month index or FY start year), value, n"""
     months: dict[str, tuple[date, date]]
@@ -50,6 +51,8 @@ def _to_date(value: object) -> date:
 def _rollup(frame: pd.DataFrame, measure: Measure, has_den: bool) -> pd.DataFrame:
     """District rows -> rows for the force, each area and each district."""
     cols = ["num", "den"] if has_den else ["num"]
+    if "crimes" in frame:
+        cols.append("crimes")
     parts = []
     force = frame.groupby("period", as_index=False)[cols].sum()
     force["level"], force["area"] = "force", FORCE_AREA
@@ -129,11 +132,15 @@ def build_cube(
                 both = den.merge(num, on=["period", "area", "district"], how="outer")
                 both = both[(both["period"] >= span[0]) & (both["period"] <= span[1])]
             else:
-                cols = [c for c in (f"{m.id}__num", f"{m.id}__den") if c in raw.columns]
+                cols = [
+                    c
+                    for c in (f"{m.id}__num", f"{m.id}__den", f"{m.id}__crimes")
+                    if c in raw.columns
+                ]
                 both = raw[["period", "area", "district", *cols]]
-            both = both.rename(columns={f"{m.id}__num": "num", f"{m.id}__den": "den"}).fillna(
-                {"num": 0, "den": 0}
-            )
+            both = both.rename(
+                columns={f"{m.id}__num": "num", f"{m.id}__den": "den", f"{m.id}__crimes": "crimes"}
+            ).fillna({"num": 0, "den": 0, "crimes": 0})
             frames.append(_rollup(both, m, has_den=m.kind in ("proportion", "outcome_rate")))
 
     median_frames: list[pd.DataFrame] = []

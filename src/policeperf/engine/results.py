@@ -200,6 +200,7 @@ def _additive_rows(
         for i in range(len(months))
     ]
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
+    crimes = _crime_counts(m, months, frame)
     rows = []
     spc = _spc_runs(m, ctx, months, vals, avail)
     settings = ctx.framework.settings
@@ -226,6 +227,9 @@ def _additive_rows(
             baseline_numerator=b_num, baseline_denominator=_none(b_den),
             fytd=s.ratio(fytd_num, fytd_den), fytd_label=fy_label(fy0),
         )  # fmt: skip
+        if crimes is not None:
+            row.update(crime_count=float(crimes[i]), rolling_12m_crime_count=S.window_sum(crimes, i, S.WINDOW),
+                       baseline_crime_count=S.fy_total(s, b, crimes))  # fmt: skip
         if i >= len(months) - VERDICT_MONTHS:
             if avail.usable[i]:
                 row.update(_facts(vals, r12, months, i, ctx, avail))
@@ -234,6 +238,15 @@ def _additive_rows(
         row.update(_spc_fields(spc[i], m))
         rows.append(row)
     return rows
+
+
+def _crime_counts(m: Measure, months: list[date], frame: pd.DataFrame) -> np.ndarray | None:
+    """Harm: the crimes behind each month's days (what a public version suppresses by)."""
+    if m.kind != "harm" or "crimes" not in frame:
+        return None
+    by_month = frame.set_index("period").reindex(months)
+    counts: np.ndarray = by_month["crimes"].fillna(0.0).to_numpy(dtype=float)
+    return counts
 
 
 def _median_rows(
@@ -284,6 +297,8 @@ def _median_rows(
         row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
         row.update(status=status, reason=reason)
         row.update(n=monthly.get(month_index(month), (None, 0.0))[1] if avail.usable[i] else None,
+                   rolling_12m_n=rolling.get(month_index(month), (None, 0.0))[1] if r12[i] is not None else None,
+                   baseline_n=years.get(b, (None, 0.0))[1] if baseline is not None else None,
                    rolling_12m_numerator=None, baseline_numerator=None, fytd=None, fytd_label=fy_label(fy_start_year(month)))  # fmt: skip
         if i >= len(months) - VERDICT_MONTHS:
             if avail.usable[i]:

@@ -56,7 +56,8 @@ def _frame(rows: pd.DataFrame, months: int) -> pd.DataFrame:
             rows[column] = pd.to_numeric(rows[column], errors="coerce")
     rows["month"] = pd.to_datetime(rows["month"])
     rows["point"] = rows["spc_class"].map(CLASS_LABELS).fillna("Common cause")
-    return rows
+    # The class is in `point`; a blank class (hidden in a public version) must not reach the JSON.
+    return rows.drop(columns="spc_class")
 
 
 def series_chart(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> alt.LayerChart:

@@ -17,6 +17,7 @@ from policeperf.narrative import commentary
 from policeperf.narrative import numbers as N
 from policeperf.reference import catalogue, outcome_sets
 from policeperf.report.charts import Chart, measure_charts
+from policeperf.report.suppress import rule_text
 
 SPC_TEXT = {
     "common_cause": ("-", "Common cause variation"),
@@ -133,6 +134,9 @@ def score_row(row: dict[str, Any]) -> ScoreRow:
     raw_class = row.get("spc_class")
     spc_class = "none" if N.is_missing(raw_class) else str(raw_class)
     letter, text = SPC_TEXT.get(spc_class, NO_SPC)
+    if row.get("month_suppressed") is True:
+        # The monthly points are hidden, so is what SPC says of them.
+        spc_class, letter, text = "suppressed", N.SUPPRESSED, "Suppressed: small numbers"
     status = _status(row)
     reason = "" if status == "ok" or N.is_missing(row.get("reason")) else str(row["reason"])
     figure_stands = status in ("ok", "incomplete_baseline")
@@ -268,6 +272,7 @@ def build_report(
                 f"Counts: Higher / Lower / Comparable; rates and proportions: Improved / Deteriorated / Comparable. A verdict is given only where the difference is statistically significant at the {confidence:.0%} confidence level; otherwise Comparable.",
             ),
             ("ppt", "Percentage points: the difference between two percentages."),
+            *([("Suppression", rule_text(suppressed_below))] if suppressed_below else []),
             (
                 "SPC",
                 "Statistical process control (XmR chart, NHS England Making Data Count): limits at the mean +/- 2.66 x the mean moving range; special cause variation is a point outside the limits, a run of 7 on one side of the mean, 7 rising or falling, or 2 of 3 near a limit.",

@@ -17,9 +17,9 @@ import pandas as pd
 import xlsxwriter
 
 from policeperf.engine.export import ordered
-from policeperf.narrative.numbers import SUPPRESSED
 from policeperf.outfile import replacing
 from policeperf.report.model import Report
+from policeperf.report.suppress import rule_text
 
 FORMATS = {
     "count": "#,##0",
@@ -83,11 +83,7 @@ def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) 
         summary.write_string(r, 1, text)
     if report.suppressed_below:
         summary.write_string(7, 0, "Public version", bold)
-        summary.write_string(
-            7,
-            1,
-            f"counts below {report.suppressed_below}, and rates built on them, shown as {SUPPRESSED}",
-        )
+        summary.write_string(7, 1, rule_text(report.suppressed_below))
     summary.set_column(0, 0, 16)
     summary.set_column(1, 1, 80)
 
