@@ -498,6 +498,7 @@ def evaluate(
     reporting = month_option(month)
     with Store(resolve_store_path(store), read_only=True) as db:
         results = run(db, framework, reporting, force=force, profile=profile)
+    warn_about(results)
     if not all_months:
         results = results[results["month"] == reporting]
     if area is not None:
@@ -532,6 +533,12 @@ def harm_for_report(
         end = db.scalar("SELECT max(recorded_date) FROM crimes WHERE force = ?", [force])
         cohort = measure_cohort(backend, force, weights, read_people(cohort_file), 12, end)
     return harm_section(ranking, cohort)
+
+
+def warn_about(results: Any) -> None:
+    """Problems of configuration the figures carry (a misspelt profile district), on stderr."""
+    for warning in results.attrs.get("warnings") or ():
+        err.print(f"warning: {escape(warning)}", soft_wrap=True)
 
 
 def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
@@ -620,6 +627,7 @@ def report(
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
             results = run(db, model, reporting, force=force, profile=profile)
+        warn_about(results)
         provenance = provenance_lines(db, results)
         model = model.model_copy(update={"force": results.attrs.get("force")})
         harm = (

@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
-from policeperf.engine.aggregate import Scope
+from policeperf.engine.aggregate import Scope, columns_held, filter_columns
+from policeperf.engine.availability import TABLE_LABELS
 from policeperf.engine.calendar import parse_month
-from policeperf.engine.cube import build_cube
+from policeperf.engine.cube import Cube, build_cube
 from policeperf.engine.results import Context, evaluate_cube
 from policeperf.errors import PolicePerfError
 from policeperf.framework import Framework, load_framework
@@ -88,12 +89,69 @@ def evaluate_backend(
         held = f"; the store's data for it starts {first:%Y-%m}" if first else ""
         raise PolicePerfError(f"no records for {chosen!r} up to {reporting:%Y-%m}{held}")
     stamp = (as_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    scope = Scope(force=chosen, last_month=reporting)
+    unknown, warnings = _profile_problems(profile, cube)
     ctx = Context(framework, reporting, profile.population_by_geography(), stamp, store_state,
-                  coverage=coverage, geographies=_geographies(profile))  # fmt: skip
+                  coverage=coverage, geographies=_geographies(profile),
+                  unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown)  # fmt: skip
     results = evaluate_cube(cube, ctx)
     results.attrs.update(framework=framework.name, version=framework.version, force=chosen,
-                         month=reporting.isoformat(), as_at=stamp, store_state=store_state)  # fmt: skip
+                         month=reporting.isoformat(), as_at=stamp, store_state=store_state,
+                         warnings=warnings)  # fmt: skip
     return results
+
+
+def _unsupported(backend: Any, framework: Framework, scope: Scope) -> dict[str, str]:
+    """Measures whose filters read a column no record of the force has (data.police.uk files carry
+    no domestic-abuse marker or offence code): not configured, never counted as zero."""
+    by_table: dict[str, dict[str, list[str]]] = {}
+    for *_, m in framework.measures():
+        for column in filter_columns(m.filters):
+            by_table.setdefault(m.table, {}).setdefault(column, []).append(m.id)
+    out: dict[str, str] = {}
+    for table, columns in by_table.items():
+        try:
+            held = columns_held(backend, table, scope, list(columns))
+        except TableNotFound:
+            continue
+        if held["*"] == 0:
+            continue  # no records at all: that is no data, said per month
+        for column, ids in columns.items():
+            if held[column] == 0:
+                for measure_id in ids:
+                    out.setdefault(measure_id, (
+                        f"none of the {held['*']:,} {TABLE_LABELS.get(table, table)} records held "
+                        f"for this force has a value for '{column}', which this measure needs "
+                        "(data.police.uk files carry no such field)"))  # fmt: skip
+    return out
+
+
+def _profile_problems(
+    profile: ForceProfile, cube: Cube
+) -> tuple[dict[tuple[str, str], str], list[str]]:
+    """Profile districts with no record at all (most often a misspelt name), the areas holding
+    them, and districts of the data that no area takes in."""
+    seen = set(cube.additive.loc[cube.additive["level"] == "district", "area"].astype(str))
+    seen |= set(cube.medians.loc[cube.medians["level"] == "district", "area"].astype(str))
+    unknown: dict[tuple[str, str], str] = {}
+    warnings: list[str] = []
+    if not seen:
+        return unknown, warnings
+    for district, area in profile.district_areas():
+        if district not in seen:
+            why = f"district {district!r} of the force profile has no records in the store; check its name"
+            unknown[("district", district)] = why
+            warnings.append(why)
+            if area is not None:
+                unknown[("area", area)] = (
+                    f"area {area} includes district {district!r}, which has no records in the "
+                    "store; check the force profile"
+                )
+    if profile.areas:
+        loose = sorted(seen - set(profile.area_of))
+        if loose:
+            warnings.append(f"district(s) in no area of the force profile: {', '.join(loose)}")
+    return unknown, warnings
 
 
 def evaluate(

@@ -37,17 +37,39 @@ def _isin(column: ir.Value, values: Iterable[str]) -> ir.BooleanValue:
     return column.isin(list(values))
 
 
+FILTER_COLUMNS = {
+    "categories": "offence_category", "offence_codes": "offence_code",
+    "offence_groups": "offence_group", "offence_subgroups": "offence_subgroup",
+    "grades": "grade", "incident_types": "incident_type", "lines": "line", "aspects": "aspect",
+    "crime_categories": "crime_category", "search_objects": "object_of_search",
+}  # fmt: skip
+"""Filter field -> the record column it tests."""
+
+
+def filter_columns(filters: Filters) -> list[str]:
+    """The record columns a measure's filters read (markers included)."""
+    cols = [c for field, c in FILTER_COLUMNS.items() if getattr(filters, field) is not None]
+    if filters.survey is not None:
+        cols.append("survey")
+    return cols + list(filters.markers or ())
+
+
+def columns_held(
+    backend: ibis.BaseBackend, table: str, scope: Scope, columns: Sequence[str]
+) -> dict[str, int]:
+    """How many of the force's records there are (`*`) and how many have a value in each column:
+    one scan of the table."""
+    t = base_table(backend, table, scope)
+    counts = t.aggregate(__rows=t.count(), **{c: t[c].count() for c in columns}).to_pandas()
+    return {"*": int(counts["__rows"].iloc[0])} | {c: int(counts[c].iloc[0]) for c in columns}
+
+
 def filter_expr(t: ir.Table, filters: Filters) -> ir.BooleanValue | None:
     """The measure's filters as one boolean expression over its table (None: every row)."""
     conds: list[ir.BooleanValue] = []
     f = filters
-    pairs = [
-        (f.categories, "offence_category"), (f.offence_codes, "offence_code"),
-        (f.offence_groups, "offence_group"), (f.offence_subgroups, "offence_subgroup"),
-        (f.grades, "grade"), (f.incident_types, "incident_type"), (f.lines, "line"),
-        (f.aspects, "aspect"), (f.crime_categories, "crime_category"), (f.search_objects, "object_of_search"),
-    ]  # fmt: skip
-    for wanted, column in pairs:
+    for field, column in FILTER_COLUMNS.items():
+        wanted = getattr(f, field)
         if wanted is not None:
             conds.append(_isin(t[column], wanted))
     if f.survey is not None:

@@ -95,7 +95,10 @@ class Availability:
             if missing:
                 usable[i] = received[i] = False
                 why[i] = "; ".join(
-                    f"no {TABLE_LABELS.get(t, t)} data for {_label(month)}" for t in missing
+                    f"no {TABLE_LABELS.get(t, t)} data for {_label(month)}"
+                    if coverage.get(t)
+                    else f"no {TABLE_LABELS.get(t, t)} data in the store"
+                    for t in missing
                 )
                 continue
             if m.kind == "outcome_rate" and m.rate_method == "period" and lookback:
@@ -125,8 +128,11 @@ class Availability:
         first = self.months[0]
         if start < 0:
             needed_from = add_months(self.months[i], -(length - 1))
+            gone = self.missing_in(range(0, i + 1))
+            also = f", and months without data: {_months_text(gone)}" if gone else ""
             return INCOMPLETE_WINDOW, (
-                f"the {what} need data from {_label(needed_from)}; the series starts {_label(first)}"
+                f"the {what} need data from {_label(needed_from)}; the data starts "
+                f"{_label(first)}{also}"
             )
         gone = self.missing_in(range(start, i + 1))
         if gone:

@@ -7,7 +7,7 @@ Percentages are in percent (14.3), changes in percent (-39.7) and percentage poi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -38,6 +38,10 @@ class Context:
     """Record table -> months received for the force; None when the backend records none."""
     geographies: tuple[tuple[str, str], ...] = ()
     """(level, area) pairs every measure reports, whether or not they have records."""
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    """Measure id -> why the data held cannot count it at all (status not_configured)."""
+    unknown_geographies: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(level, area) of the force profile that the data does not know -> why (not_configured)."""
 
 
 def default_method(m: Measure) -> str:
@@ -73,6 +77,9 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
             "measure_id": m.id, "measure": m.name, "kind": m.kind, "unit": m.unit,
             "polarity": m.polarity, "target": m.target, "as_at": ctx.as_at, "store_state": ctx.store_state,
         }  # fmt: skip
+        if m.id in ctx.unsupported:
+            rows.append(_unavailable_row(m, ctx, meta, A.NOT_CONFIGURED, ctx.unsupported[m.id]))
+            continue
         months = _series_months(m, cube, ctx)
         if not months:
             rows.append(_unavailable_row(m, ctx, meta))
@@ -90,7 +97,11 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
         for key in ctx.geographies:
             frames.setdefault(key, groups.iloc[0:0])
         for (level, area), frame in frames.items():
-            rows.extend(build(m, ctx, months, level, area, frame, meta, avail))
+            built = build(m, ctx, months, level, area, frame, meta, avail)
+            why = ctx.unknown_geographies.get((level, area))
+            if why is not None:  # not a figure: the profile names what the data does not know
+                built = [_not_configured(r, why) for r in built]
+            rows.extend(built)
     results = pd.DataFrame(rows)
     missing = [c for c in ALWAYS_PRESENT if c not in results.columns]
     return results.assign(**dict.fromkeys(missing)) if missing else results
@@ -135,8 +146,25 @@ def _series_months(m: Measure, cube: Cube, ctx: Context) -> list[date]:
     return _months(min(starts), end)
 
 
-def _unavailable_row(m: Measure, ctx: Context, meta: dict[str, Any]) -> dict[str, Any]:
+def _not_configured(row: dict[str, Any], why: str) -> dict[str, Any]:
+    keep = {k: v for k, v in row.items() if k in _IDENTITY or k in ("month", "area_level", "area")}
+    return {**keep, "status": A.NOT_CONFIGURED, "reason": why}
+
+
+_IDENTITY = (
+    "framework", "framework_version", "force", "pillar", "pillar_id", "priority", "focus_area",
+    "focus_area_id", "measure_id", "measure", "kind", "unit", "polarity", "target", "as_at",
+    "store_state", "baseline_period", "fytd_label",
+)  # fmt: skip
+
+
+def _unavailable_row(
+    m: Measure, ctx: Context, meta: dict[str, Any], status: str = A.NO_DATA, why: str = ""
+) -> dict[str, Any]:
     """The one row of a measure the store cannot compute at all."""
+    if why:
+        return {**meta, "area_level": "force", "area": "all", "month": ctx.month, "value": None,
+                "rolling_12m": None, "baseline": None, "status": status, "reason": why}  # fmt: skip
     tables = A.tables_needed(m)
     if ctx.coverage is None:
         reason = f"no {A.TABLE_LABELS.get(m.table, m.table)} records up to {ctx.month:%b %Y}"
@@ -215,8 +243,10 @@ def _additive_rows(
         b_den = S.fy_total(s, b, den_arr) if den_arr is not None else None
         baseline = None if b_num is None else s.ratio(b_num, b_den)
         fy0 = fy_start_year(month)
-        start = max(0, i - (month_index(month) - month_index(date(fy0, 4, 1))))
-        fytd_num = float(s.numerator[start : i + 1].sum())
+        start = i - (month_index(month) - month_index(date(fy0, 4, 1)))
+        # A year begun before the series has months without data: no year-to-date figure.
+        fytd_num = float(s.numerator[start : i + 1].sum()) if start >= 0 else float("nan")
+        start = max(start, 0)
         fytd_den = float(den_arr[start : i + 1].sum()) if den_arr is not None else None
         row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
         row.update(status=status, reason=reason)

@@ -160,7 +160,9 @@ def score_row(row: dict[str, Any]) -> ScoreRow:
     )
 
 
-def _breakdown(now: pd.DataFrame, pillar_id: str, level: str, title: str) -> BreakdownTable:
+def _breakdown(
+    now: pd.DataFrame, pillar_id: str, level: str, title: str, *, areas_configured: bool = True
+) -> BreakdownTable:
     rows = now[(now["pillar_id"] == pillar_id) & (now["area_level"] == level)]
     areas = sorted(rows["area"].dropna().astype(str).unique())
     body = []
@@ -184,7 +186,7 @@ def _breakdown(now: pd.DataFrame, pillar_id: str, level: str, title: str) -> Bre
         if unavailable
         else ""
     )
-    if not areas and level == "area":
+    if not areas and level == "area" and not areas_configured:
         note = (
             "No policing areas are configured for this force; group its districts into areas "
             "in a force profile (policeperf force init) to see this table."
@@ -232,7 +234,13 @@ def build_report(
                 name=pillar.name,
                 scorecard=scorecard,
                 focus=focus_sections,
-                areas=_breakdown(now, pillar.id, "area", "Rolling 12 months by policing area"),
+                areas=_breakdown(
+                    now,
+                    pillar.id,
+                    "area",
+                    "Rolling 12 months by policing area",
+                    areas_configured=bool((now["area_level"] == "area").any()),
+                ),
                 districts=_breakdown(now, pillar.id, "district", "Rolling 12 months by district"),
             )
         )

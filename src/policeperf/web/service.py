@@ -209,5 +209,7 @@ def check_month(service: ResultsService, text: str | None) -> date | None:
     except ValueError as exc:
         raise PolicePerfError(str(exc)) from None
     if month not in service.months():
-        raise LookupError(f"no results for {text}")
+        raise LookupError(
+            f"no data for {text}: that month was not received for this force (see policeperf status)"
+        )
     return month
