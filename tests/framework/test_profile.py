@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -147,3 +148,41 @@ def test_every_local_authority_in_england_and_wales_has_a_force() -> None:
         "SELECT lad_prefix FROM ref_lads WHERE force = 'Warwickshire Police'").fetchall()}  # fmt: skip
     assert warwickshire == {"North Warwickshire", "Nuneaton and Bedworth", "Rugby",
                             "Stratford-on-Avon", "Warwick"}  # fmt: skip
+
+
+def test_a_misspelt_profile_district_is_flagged_never_zero(other_forces: Path) -> None:
+    profile = ForceProfile(force=CUMBRIA, areas={"North": ["Allerdale", "Carlisel"]},
+                           populations={"Allerdale": 96_000.0})  # fmt: skip
+    with Store(other_forces, read_only=True) as db:
+        results = evaluate(db, "police-uk", "2022-12", profile=profile)
+    typo = results[results["area"] == "Carlisel"]
+    assert not typo.empty and (typo["status"] == "not_configured").all()
+    assert typo["value"].isna().all() and typo["reason"].str.contains("check its name").all()
+    north = results[results["area"] == "North"]
+    assert (north["status"] == "not_configured").all() and north["value"].isna().all()
+    assert any("'Carlisel'" in w for w in results.attrs["warnings"])
+    assert any("no area" in w and "Carlisle" in w for w in results.attrs["warnings"])
+
+
+def test_a_measure_needing_a_field_the_data_lacks_is_not_configured(other_forces: Path) -> None:
+    with Store(other_forces, read_only=True) as db:
+        results = evaluate(db, "pcp", "2022-12", force=CUMBRIA)
+    domestic = results[results["measure_id"] == "domestic_abuse_crime"]
+    assert len(domestic) == 1 and domestic["status"].item() == "not_configured"
+    assert pd.isna(domestic["value"].item()) and "'domestic_abuse'" in domestic["reason"].item()
+    survey = results[results["measure_id"] == "hate_crime_victim_satisfaction"]
+    assert (
+        survey["status"].item() == "no_data"
+        and survey["reason"].item() == "no survey data in the store"
+    )
+
+
+def test_year_to_date_needs_every_month_of_the_year(other_forces: Path) -> None:
+    with Store(other_forces, read_only=True) as db:
+        results = evaluate(db, "police-uk", "2022-12", force=CUMBRIA)
+    crime = results[(results["measure_id"] == "all_crime") & (results["area"] == "all")]
+    before = crime[crime["month"] < date(2021, 4, 1)]  # the year 2020/21 began before the data
+    assert before["fytd"].isna().all()
+    after = crime[crime["month"] == date(2021, 5, 1)]
+    values = crime.set_index("month")["value"]
+    assert after["fytd"].item() == values[date(2021, 4, 1)] + values[date(2021, 5, 1)]
