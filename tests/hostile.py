@@ -7,6 +7,7 @@ from pathlib import Path
 
 from policeperf.ingest.run import ingest_table
 from policeperf.store import Store
+from tests.frameworks import framework_yaml
 
 SCRIPT = "<script>alert('owned')</script>"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -20,24 +21,19 @@ columns:
   district: DISTRICT
   location: LOCATION
 """
-FRAMEWORK = """\
-name: inert
-title: Injection check
-version: "1"
-force: Test Force
-pillars:
-  - id: p
-    name: Pillar
-    priorities:
-      - id: q
-        name: Priority
-        focus_areas:
-          - id: f
-            name: Focus
-            measures:
-              - {id: all_crime, name: All crime, kind: count}
-              - {id: burglary, name: Burglary, kind: count, filters: {categories: [Burglary]}}
-"""
+FRAMEWORK = framework_yaml(
+    [
+        {"id": "all_crime", "name": "All crime", "kind": "count"},
+        {
+            "id": "burglary",
+            "name": "Burglary",
+            "kind": "count",
+            "filters": {"categories": ["Burglary"]},
+        },
+    ],
+    name="inert",
+    title="Injection check",
+)
 
 
 def hostile_store(folder: Path) -> tuple[Path, Path]:

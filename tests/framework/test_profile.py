@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from policeperf import evaluate
 from policeperf.engine.calendar import add_months
@@ -16,6 +15,7 @@ from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store
 from policeperf.yamlconf import ConfigError
 from tests.conftest import policeperf
+from tests.frameworks import framework_yaml
 from tests.policeuk_files import write_street_files
 
 CUMBRIA = "Cumbria Constabulary"
@@ -60,13 +60,11 @@ def test_without_a_profile_districts_come_from_the_data_and_per_population_rates
     other_forces: Path, tmp_path: Path
 ) -> None:
     framework = tmp_path / "f.yaml"
-    framework.write_text(yaml.safe_dump({
-        "name": "tiny", "title": "Tiny", "version": "1",
-        "pillars": [{"id": "p", "name": "P", "priorities": [{"id": "q", "name": "Q", "focus_areas": [
-            {"id": "f", "name": "F", "measures": [
-                {"id": "crime", "name": "Crime", "kind": "count", "polarity": "down_is_good"},
-                {"id": "per_1000", "name": "Crime per 1,000", "kind": "rate_per_population",
-                 "polarity": "down_is_good"}]}]}]}]}))  # fmt: skip
+    framework.write_text(framework_yaml([
+        {"id": "crime", "name": "Crime", "kind": "count", "polarity": "down_is_good"},
+        {"id": "per_1000", "name": "Crime per 1,000", "kind": "rate_per_population",
+         "polarity": "down_is_good"},
+    ], force=None))  # fmt: skip
     with Store(other_forces, read_only=True) as db:
         results = evaluate(db, framework, "2022-12", force=CUMBRIA)
         now = results[results["month"] == date(2022, 12, 1)]

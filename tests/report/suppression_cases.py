@@ -23,6 +23,7 @@ from policeperf.engine.cube import Cube, _rollup
 from policeperf.engine.results import Context, evaluate_cube
 from policeperf.framework import Framework
 from policeperf.narrative.numbers import SUPPRESSED
+from tests.frameworks import framework_yaml
 
 FORCE = "Demo Constabulary"
 PARENTS: dict[str, str | None] = {
@@ -36,28 +37,21 @@ POPULATION = {district: 10_000.0 * (k + 1) for k, district in enumerate(DISTRICT
 MONTHS = [add_months(date(2019, 4, 1), k) for k in range(24)]
 REPORTING = MONTHS[-1]
 FRAMEWORK = Framework.model_validate(
-    yaml.safe_load(f"""
-name: small
-title: Small numbers
-version: "1"
-force: {FORCE}
-pillars:
-  - id: p
-    name: Pillar
-    priorities:
-      - id: q
-        name: Priority
-        focus_areas:
-          - id: f
-            name: Focus
-            measures:
-              - {{id: crimes, name: Robbery, kind: count, polarity: down_is_good}}
-              - {{id: solved, name: Robbery outcome rate, kind: outcome_rate,
-                  outcome_set: positive, method: cohort, polarity: up_is_good}}
-              - {{id: harm, name: Robbery harm, kind: harm, polarity: down_is_good}}
-              - {{id: per1000, name: Robbery per 1000 residents, kind: rate_per_population}}
-""")
-)
+    yaml.safe_load(
+        framework_yaml(
+            [
+                {"id": "crimes", "name": "Robbery", "kind": "count", "polarity": "down_is_good"},
+                {"id": "solved", "name": "Robbery outcome rate", "kind": "outcome_rate",
+                 "outcome_set": "positive", "method": "cohort", "polarity": "up_is_good"},
+                {"id": "harm", "name": "Robbery harm", "kind": "harm", "polarity": "down_is_good"},
+                {"id": "per1000", "name": "Robbery per 1000 residents", "kind": "rate_per_population"},
+            ],
+            name="small",
+            title="Small numbers",
+            force=FORCE,
+        )
+    )
+)  # fmt: skip
 
 Counts = dict[str, dict[str, np.ndarray]]
 """measure_id -> district -> monthly counts; for `solved` the key 'den' holds the crimes, and

@@ -22,6 +22,7 @@ from policeperf.report.charts import describe, series_chart
 from policeperf.report.suppress import suppress
 from policeperf.store import Store
 from tests.conftest import policeperf
+from tests.frameworks import framework_yaml
 from tests.report import suppression_cases as C
 
 SCALES = st.lists(
@@ -263,24 +264,15 @@ columns:
   offence_code: CODE
   district: DISTRICT
 """
-ONE_MEASURE = """\
-name: public
-title: Public version
-version: "1"
-force: Test Force
-pillars:
-  - id: p
-    name: Pillar
-    priorities:
-      - id: q
-        name: Priority
-        focus_areas:
-          - id: f
-            name: Focus
-            measures:
-              - {id: burglary, name: Burglary, kind: count, filters: {categories: [Burglary]}}
-              - {id: burglary_harm, name: Burglary harm, kind: harm, filters: {categories: [Burglary]}}
-"""
+BURGLARY = {"categories": ["Burglary"]}
+ONE_MEASURE = framework_yaml(
+    [
+        {"id": "burglary", "name": "Burglary", "kind": "count", "filters": BURGLARY},
+        {"id": "burglary_harm", "name": "Burglary harm", "kind": "harm", "filters": BURGLARY},
+    ],
+    name="public",
+    title="Public version",
+)
 
 
 def test_the_public_report_from_a_store_hides_the_reported_leak(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_no_outcome_rate_is_given_as_a_number_and_each_says_why(report: dict[str
     assert "0.0%" not in text
     assert "broadly stable" not in text  # every window crosses the gap: nothing is compared
     assert (
-        "All crime positive outcome rate: not available, because no outcomes data for Jun 2022"
+        "All crime positive outcome rate: not available, because no outcomes data in the store"
         in text
     )
     assert text.count("Not available") > 10

@@ -161,23 +161,20 @@ _IDENTITY = (
 def _unavailable_row(
     m: Measure, ctx: Context, meta: dict[str, Any], status: str = A.NO_DATA, why: str = ""
 ) -> dict[str, Any]:
-    """The one row of a measure the store cannot compute at all."""
-    if why:
-        return {**meta, "area_level": "force", "area": "all", "month": ctx.month, "value": None,
-                "rolling_12m": None, "baseline": None, "status": status, "reason": why}  # fmt: skip
-    tables = A.tables_needed(m)
-    if ctx.coverage is None:
-        reason = f"no {A.TABLE_LABELS.get(m.table, m.table)} records up to {ctx.month:%b %Y}"
-    else:
-        absent = [t for t in tables if not ctx.coverage.get(t)]
-        reason = (
+    """The one row of a measure the store cannot compute at all, saying why."""
+    if not why:
+        label = A.TABLE_LABELS.get(m.table, m.table)
+        absent = [
+            t for t in A.tables_needed(m) if ctx.coverage is not None and not ctx.coverage.get(t)
+        ]
+        why = (
             "; ".join(f"no {A.TABLE_LABELS.get(t, t)} data in the store" for t in absent)
             if absent
-            else f"no {A.TABLE_LABELS.get(m.table, m.table)} data up to {ctx.month:%b %Y}"
+            else f"no {label} records up to {ctx.month:%b %Y}"
         )
     return {
         **meta, "area_level": "force", "area": "all", "month": ctx.month, "value": None,
-        "rolling_12m": None, "baseline": None, "status": A.NO_DATA, "reason": reason,
+        "rolling_12m": None, "baseline": None, "status": status, "reason": why,
     }  # fmt: skip
 
 
