@@ -191,7 +191,7 @@ def test_ctrl_c_exits_130_with_one_line(
     done = runner.invoke(
         app, ["ingest", "police-uk", str(path), "--store", str(tmp_path / "s.duckdb"), "--json"]
     )
-    assert one_line_error(done, 130) == "interrupted; the work in progress was rolled back"
+    assert one_line_error(done, 130) == "interrupted; nothing half-done was kept"
 
 
 @pytest.mark.parametrize(
@@ -424,7 +424,7 @@ def test_a_real_interrupt_exits_130_rolls_back_and_removes_temporary_folders(
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
-    assert stderr.strip().splitlines() == ["interrupted; the work in progress was rolled back"]
+    assert stderr.strip().splitlines() == ["interrupted; nothing half-done was kept"]
     assert list(folders(f"policeperf-ingest-{process.pid}-*")) == []
     from policeperf.store import Store
 

@@ -40,6 +40,8 @@ class ReferenceDataError(PolicePerfError):
 
 INTERRUPTED = 130
 """Exit code after Ctrl+C (128 + SIGINT), as shells expect."""
+INTERRUPTED_LINE = "interrupted; nothing half-done was kept"
+"""What an interrupted command says: an ingest rolled back, a report never half-written."""
 
 
 def failure(exc: BaseException) -> tuple[int, str] | None:
@@ -47,7 +49,7 @@ def failure(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, PolicePerfError):
         return 1, str(exc)
     if isinstance(exc, KeyboardInterrupt):
-        return INTERRUPTED, "interrupted; the work in progress was rolled back"
+        return INTERRUPTED, INTERRUPTED_LINE
     if isinstance(exc, OSError) and exc.strerror:
         where = exc.filename if exc.filename is not None else "a file"
         return 1, f"{where}: {exc.strerror}"

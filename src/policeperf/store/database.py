@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from policeperf.errors import StoreError
+from policeperf.errors import INTERRUPTED, INTERRUPTED_LINE, StoreError
 from policeperf.store.coverage import migrate_from_batches
 from policeperf.store.schema import REVISED_TABLES, SCHEMA_VERSION, full_ddl, history_ddl
 
@@ -208,7 +208,7 @@ def backend_failure(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, duckdb.InterruptException) or (
         type(exc) is RuntimeError and str(exc) == "Query interrupted"
     ):
-        return 130, "interrupted; the work in progress was rolled back"
+        return INTERRUPTED, INTERRUPTED_LINE
     if not isinstance(exc, duckdb.Error):
         return None
     first = str(exc).splitlines()[0]
