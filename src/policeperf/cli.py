@@ -322,7 +322,8 @@ def render_status(status: StoreStatus) -> None:
 @app.command()
 @user_errors
 def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
-    """Tables, row counts, months covered per force and source, batches and quarantine."""
+    """Tables, row counts, coverage (months received per force and table, naming every gap),
+    batches and quarantine."""
     path = resolve_store_path(store)
     try:
         db = Store(path, read_only=True)
@@ -485,7 +486,8 @@ def evaluate(
     profile: ProfileOption = None,
 ) -> None:
     """The results table: every measure x area for the reporting month, with rolling 12 months,
-    baseline, changes, verdict and method."""
+    baseline, changes, verdict and method, and a status and reason where a figure is not
+    available."""
     from policeperf.engine import evaluate as run
     from policeperf.engine.export import write_results
 
