@@ -15,78 +15,6 @@ import pytest
 from policeperf.report import charts as C
 
 
-def altair_chart(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> Any:
-    """The chart as it was built with Altair objects: the reference for `series_spec`."""
-    frame = C._frame(rows, months)
-    y_title = {"pct": "%", "count": "per month", "minutes": "minutes", "seconds": "seconds"}.get(
-        unit, ""
-    )
-    names = {"value": "Month", "rolling_12m_monthly": "Rolling 12 months",
-             "baseline_monthly": "Baseline year"}  # fmt: skip
-    if unit == "count":
-        names = {"value": "Month", "rolling_12m_monthly": "12-month average",
-                 "baseline_monthly": "Baseline average"}  # fmt: skip
-    frame = frame.rename(columns=names)
-    order = [n for n in names.values() if n in frame]
-    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0))
-    series_scale = alt.Scale(domain=order, range=["#1b1b1b", "#1f5aa6", "#8c8c8c"])
-    dash_scale = alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 2]])
-    lines = (
-        alt.Chart()
-        .transform_fold(order, as_=["series", "figure"])
-        .mark_line(strokeWidth=1.6)
-        .encode(
-            x=x,
-            y=alt.Y("figure:Q", title=y_title, scale=alt.Scale(zero=False)),
-            color=alt.Color("series:N", title=None, scale=series_scale),
-            strokeDash=alt.StrokeDash("series:N", title=None, scale=dash_scale),
-        )
-    )
-    layers = [lines]
-    for column in ("spc_upper", "spc_lower", "spc_mean"):
-        if column in frame and frame[column].notna().any():
-            layers.append(
-                alt.Chart()
-                .mark_line(
-                    strokeWidth=0.8, color="#b5651d", strokeDash=[3, 3], interpolate="step-after"
-                )
-                .encode(x=x, y=alt.Y(f"{column}:Q"))
-            )
-    labels = list(C.CLASS_LABELS.values())
-    present = [i for i, label in enumerate(labels) if label in set(frame["point"])]
-    domain = [labels[i] for i in present]
-    layers.append(
-        alt.Chart()
-        .mark_point(filled=True, size=42)
-        .encode(
-            x=x,
-            y="Month:Q",
-            color=alt.Color(
-                "point:N",
-                title="SPC",
-                scale=alt.Scale(domain=domain, range=[C.CLASS_COLOURS[i] for i in present]),
-            ),
-            shape=alt.Shape(
-                "point:N",
-                title="SPC",
-                scale=alt.Scale(domain=domain, range=[C.CLASS_SHAPES[i] for i in present]),
-            ),
-        )
-    )
-    return (
-        alt.layer(*layers, data=frame)
-        .resolve_scale(color="independent", shape="independent", strokeDash="independent")
-        .properties(
-            width=C.WIDTH,
-            height=C.HEIGHT,
-            title=alt.TitleParams(title, anchor="start", fontSize=12),
-        )
-        .configure_legend(orient="bottom", columns=3, labelFontSize=10, symbolSize=60)
-        .configure_axis(labelFontSize=10, titleFontSize=10, grid=True, gridColor="#eeeeee")
-        .configure_view(stroke=None)
-    )
-
-
 def series(months: int, *, gaps: tuple[int, ...] = (), spc: bool = True) -> pd.DataFrame:
     classes = ["common_cause", "special_cause_improvement", "special_cause_concern", None]
     rows = []
@@ -123,7 +51,7 @@ CASES = {
 @pytest.mark.parametrize("months", [36, 12])
 def test_chart_specification_is_the_json_altair_wrote(case: str, months: int) -> None:
     rows, unit = CASES[case]
-    expected = altair_chart(rows, title="Burglary - North", unit=unit, months=months)
+    expected = C.series_chart(rows, title="Burglary - North", unit=unit, months=months)
     ours = C.series_spec(rows, title="Burglary - North", unit=unit, months=months)
     assert json.dumps(ours, default=str) == json.dumps(
         expected.to_dict(validate=False), default=str

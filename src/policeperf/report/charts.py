@@ -149,6 +149,90 @@ def series_spec(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) 
     }
 
 
+def series_chart(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> Any:
+    """`series_spec` as an Altair chart, for notebooks; the reports write the specification
+    directly, and tests check the two give the same JSON. Altair is imported only here."""
+    import altair as alt
+
+    frame = _frame(rows, months)
+    y_title = {"pct": "%", "count": "per month", "minutes": "minutes", "seconds": "seconds"}.get(
+        unit, ""
+    )
+    names = {
+        "value": "Month",
+        "rolling_12m_monthly": "Rolling 12 months",
+        "baseline_monthly": "Baseline year",
+    }
+    if unit == "count":
+        names = {
+            "value": "Month",
+            "rolling_12m_monthly": "12-month average",
+            "baseline_monthly": "Baseline average",
+        }
+    frame = frame.rename(columns=names)
+    order = [n for n in names.values() if n in frame]
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0))
+    lines = (
+        alt.Chart()
+        .transform_fold(order, as_=["series", "figure"])
+        .mark_line(strokeWidth=1.6)
+        .encode(
+            x=x,
+            y=alt.Y("figure:Q", title=y_title, scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=order, range=["#1b1b1b", "#1f5aa6", "#8c8c8c"]),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 2]]),
+            ),
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    for column in ("spc_upper", "spc_lower", "spc_mean"):
+        if column in frame and frame[column].notna().any():
+            layers.append(
+                alt.Chart()
+                .mark_line(
+                    strokeWidth=0.8, color="#b5651d", strokeDash=[3, 3], interpolate="step-after"
+                )
+                .encode(x=x, y=alt.Y(f"{column}:Q"))
+            )
+    present = [i for i, label in enumerate(CLASS_LABELS.values()) if label in set(frame["point"])]
+    domain = [list(CLASS_LABELS.values())[i] for i in present]
+    layers.append(
+        alt.Chart()
+        .mark_point(filled=True, size=42)
+        .encode(
+            x=x,
+            y="Month:Q",
+            color=alt.Color(
+                "point:N",
+                title="SPC",
+                scale=alt.Scale(domain=domain, range=[CLASS_COLOURS[i] for i in present]),
+            ),
+            shape=alt.Shape(
+                "point:N",
+                title="SPC",
+                scale=alt.Scale(domain=domain, range=[CLASS_SHAPES[i] for i in present]),
+            ),
+        )
+    )
+    return (
+        alt.layer(*layers, data=frame)
+        .resolve_scale(color="independent", shape="independent", strokeDash="independent")
+        .properties(
+            width=WIDTH, height=HEIGHT, title=alt.TitleParams(title, anchor="start", fontSize=12)
+        )
+        .configure_legend(orient="bottom", columns=3, labelFontSize=10, symbolSize=60)
+        .configure_axis(labelFontSize=10, titleFontSize=10, grid=True, gridColor="#eeeeee")
+        .configure_view(stroke=None)
+    )
+
+
 def dataset_name(values: list[dict[str, Any]]) -> str:
     """The name Altair gives an inline data set: a hash of its values."""
     digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode())
