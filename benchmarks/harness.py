@@ -12,6 +12,7 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -67,6 +68,60 @@ def timed(func: Callable[[], Any], repeat: int) -> Timing:
         result = func()
         runs.append(time.perf_counter() - start)
     return Timing(runs, result)
+
+
+@dataclass(frozen=True)
+class ProcessTiming:
+    """Wall and CPU seconds (user + system, the process and its children) of repeated runs of
+    one command, each a whole process as a user runs it."""
+
+    wall: list[float]
+    cpu: list[float]
+
+    @property
+    def wall_median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "wall median (s)": round(self.wall_median, 3),
+            "cpu median (s)": round(self.cpu_median, 3),
+            "wall runs (s)": [round(x, 3) for x in self.wall],
+            "cpu runs (s)": [round(x, 3) for x in self.cpu],
+        }
+
+
+def run_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run `argv` to completion (output discarded, failure raised): (wall s, CPU s)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)  # fmt: skip
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def interleaved(
+    commands: dict[str, list[str]], repeat: int, env: dict[str, str] | None = None
+) -> dict[str, ProcessTiming]:
+    """Time each command `repeat` times as a whole process, interleaved (A B A B ...), so drift
+    in the machine's load falls on every side alike. One untimed warm-up run each first."""
+    for argv in commands.values():
+        run_process(argv, env)
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            wall, cpu = run_process(argv, env)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    return {name: ProcessTiming(walls[name], cpus[name]) for name in commands}
 
 
 def peak_rss_gb() -> float:

@@ -6,7 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from benchmarks import bench_dashboard, bench_harm, bench_ingest, bench_report, national
+from benchmarks import (
+    bench_dashboard,
+    bench_harm,
+    bench_ingest,
+    bench_report,
+    bench_startup,
+    national,
+)
 from benchmarks.harness import Result, record
 
 BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
@@ -17,6 +24,9 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "dashboard": bench_dashboard.run,
     "dashboard-load": bench_dashboard.run_load,
     "harm": bench_harm.run,
+    "startup": bench_startup.run_startup,
+    "evaluate": bench_startup.run_evaluate,
+    "report-process": bench_startup.run_report,
 }
 
 

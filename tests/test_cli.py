@@ -430,3 +430,11 @@ def test_a_real_interrupt_exits_130_rolls_back_and_removes_temporary_folders(
 
     with Store(store, read_only=True) as db:
         assert db.scalar("SELECT count(*) FROM ingest_batches") == 0
+
+
+def test_the_command_line_starts_without_the_heavy_modules_its_commands_import_when_run() -> None:
+    heavy = ("scipy.stats", "pyarrow", "openpyxl", "weasyprint", "altair", "vl_convert",
+             "fastapi", "uvicorn", "policeperf.ingest.run", "policeperf.engine")  # fmt: skip
+    probe = f"import sys, policeperf.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

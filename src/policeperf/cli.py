@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,12 +25,15 @@ from typer.exceptions import TyperException
 
 from policeperf import __version__
 from policeperf.errors import INTERRUPTED, PolicePerfError, StoreError, failure
-from policeperf.ingest.batch import BatchResult
 from policeperf.ingest.revisions import DEFAULT_REVISION_POLICY, RevisionPolicy
-from policeperf.ingest.run import IngestReport, total_bytes
 from policeperf.store import Store, resolve_store_path
 from policeperf.store.database import backend_failure
 from policeperf.store.status import StoreStatus, store_status
+
+if TYPE_CHECKING:
+    # Ingest pulls in pyarrow and openpyxl; commands that read files import it when they run.
+    from policeperf.ingest.batch import BatchResult
+    from policeperf.ingest.run import IngestReport
 
 app = typer.Typer(
     help="policeperf: police performance frameworks from the records.",
@@ -139,6 +142,8 @@ class IngestFeedback:
 @contextmanager
 def ingest_progress(paths: list[Path], enabled: bool) -> Iterator[IngestFeedback]:
     """A progress bar over the bytes of the input files, with rows per second."""
+    from policeperf.ingest.run import total_bytes
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -49,11 +49,17 @@ MAX_YAML_DEPTH = 32
 """Deepest nesting of mappings and lists (the framework schema needs 8)."""
 
 
-def _check_safe(text: str, display: str) -> None:
+FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+"""libyaml's parser when PyYAML was built with it: the same events, nodes and line marks as the
+pure-Python one, several times faster. Errors are re-read with the pure-Python parser so that
+their messages stay word for word."""
+
+
+def _check_safe(text: str, display: str, loader: type[yaml.SafeLoader]) -> None:
     """Refuse aliases (`*name`: an anchor bomb grows exponentially) and deep nesting (a stack
     overflow in the parser) by walking the parser's events, before anything is built."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             raise ConfigError(
                 display,
@@ -92,9 +98,10 @@ def load_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
     except UnicodeDecodeError as exc:
         raise ConfigError(display, [f"{display}: not UTF-8 text"]) from exc
     try:
-        _check_safe(text, display)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        try:
+            node, data = _parse(text, display, FAST_LOADER)
+        except yaml.YAMLError:
+            node, data = _parse(text, display, yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{display}:{mark.line + 1}" if mark else display
@@ -104,6 +111,11 @@ def load_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
     if node is not None:
         _lines(node, (), lines)
     return data, lines
+
+
+def _parse(text: str, display: str, loader: type[yaml.SafeLoader]) -> tuple[Any, Any]:
+    _check_safe(text, display, loader)
+    return yaml.compose(text, Loader=loader), yaml.load(text, Loader=loader)
 
 
 def format_loc(loc: Iterable[str | int]) -> str:

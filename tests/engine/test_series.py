@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
@@ -72,6 +73,17 @@ def test_mann_kendall_finds_a_monotonic_trend_and_ignores_noise() -> None:
     _, p = S.mann_kendall([1.0, 3.0, 2.0, 4.0, 1.0, 3.0, 2.0, 4.0, 1.0, 3.0, 2.0, 4.0])
     assert p is not None and p > 0.05
     assert S.mann_kendall([1.0, 2.0]) == ("none", None)
+
+
+def test_mann_kendall_with_ties_matches_the_hand_worked_statistic() -> None:
+    # 12 values, ties {1.0: 3, 2.0: 3, 3.0: 3, 4.0: 3}: S = 32 (by hand, rising minus falling
+    # pairs: 9+4+8+0+4+6-3+1+3-1+1), var = (12*11*29 - 4*(3*2*11)) / 18 = 198, z = 31 / sqrt(198).
+    vals = [1.0, 2.0, 1.0, 3.0, 2.0, 1.0, 4.0, 3.0, 2.0, 4.0, 3.0, 4.0]
+    rising = sum((b > a) - (b < a) for i, a in enumerate(vals) for b in vals[i + 1 :])
+    assert rising == 32
+    direction, p = S.mann_kendall(vals)
+    assert direction == "up"
+    assert p == math.erfc(31 / math.sqrt(198) / math.sqrt(2))
 
 
 def test_direction_over_three_months() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
+from scipy import stats
 
 from policeperf.engine import verdict as V
 
@@ -114,3 +116,31 @@ def test_confidence_level_changes_the_critical_value() -> None:
     assert V.count_vs_baseline(129, 100, FLAT, confidence=0.95).verdict == "Comparable"
     assert V.count_vs_baseline(135, 100, FLAT, confidence=0.95).verdict == "Higher"
     assert V.count_vs_baseline(135, 100, FLAT, confidence=0.99).verdict == "Comparable"
+
+
+def test_critical_value_is_scipy_normal_quantile_to_the_last_bit() -> None:
+    for confidence in (0.8, 0.9, 0.95, 0.99, 0.999):
+        assert V.z_for(confidence) == float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def test_ranks_average_ties_and_count_them() -> None:
+    assert V.average_ranks([]) == ([], [])
+    assert V.average_ranks([2.0, 2.0, 2.0]) == ([2.0, 2.0, 2.0], [3])
+    assert V.average_ranks([4.0, 1.0, 4.0, 0.5]) == ([3.5, 2.0, 3.5, 1.0], [1, 1, 2])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_mann_whitney_is_scipy_to_the_last_bit_for_twelve_months_or_more(seed: int) -> None:
+    rng = random.Random(seed)
+    levels = rng.choice([3, 20, 10_000])  # many ties, some, almost none
+    x = [rng.randint(0, levels) / 2 for _ in range(rng.randint(9, 24))]
+    y = [rng.randint(0, levels) / 2 + rng.choice([0, 1]) for _ in range(rng.randint(9, 24))]
+    expected = stats.mannwhitneyu(x, y, alternative="two-sided")
+    assert V.mann_whitney_u(x, y) == (float(expected.statistic), float(expected.pvalue))
+
+
+def test_mann_whitney_of_identical_months_is_p_one_as_in_scipy() -> None:
+    months = [5.0] * 12
+    expected = stats.mannwhitneyu(months, months, alternative="two-sided")
+    assert (float(expected.statistic), float(expected.pvalue)) == (72.0, 1.0)
+    assert V.mann_whitney_u(months, months) == (72.0, 1.0)

@@ -89,3 +89,17 @@ def test_a_measure_kind_decides_its_required_fields(tmp_path: Path) -> None:
 def test_an_unknown_framework_name_lists_the_shipped_ones() -> None:
     with pytest.raises(PolicePerfError, match="shipped frameworks: pcp, police-uk"):
         load_framework("nonexistent")
+
+
+@pytest.mark.parametrize("name", ["pcp.yaml", "police-uk.yaml"])
+def test_libyaml_and_the_pure_python_parser_read_the_shipped_frameworks_alike(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from policeperf import yamlconf
+
+    path = Path(yamlconf.__file__).parent / "framework" / name
+    fast = yamlconf.load_yaml(path)
+    monkeypatch.setattr(yamlconf, "FAST_LOADER", yaml.SafeLoader)
+    assert fast == yamlconf.load_yaml(path)

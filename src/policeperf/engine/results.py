@@ -189,12 +189,11 @@ def _series(
 ) -> S.MonthlySeries:
     """Monthly numerators (and denominators): a month with data and no records is 0, a month
     without data is NaN, so every sum that touches it is unavailable."""
-    by_month = frame.set_index("period").reindex(months)
     gap = ~avail.usable
-    num = by_month["num"].fillna(0.0).to_numpy(dtype=float, copy=True)
+    num = _by_month(frame, "num", months)
     num[gap] = np.nan
     if m.kind in ("proportion", "outcome_rate"):
-        den: np.ndarray | None = by_month["den"].fillna(0.0).to_numpy(dtype=float, copy=True)
+        den: np.ndarray | None = _by_month(frame, "den", months)
         den[gap] = np.nan  # type: ignore[index]
         return S.MonthlySeries(months, num, den, scale=100.0)
     if m.kind == "rate_per_population":
@@ -203,6 +202,20 @@ def _series(
         den = np.full(len(months), pop / 12 if pop else np.nan)
         return S.MonthlySeries(months, num, den, scale=float(m.per))
     return S.MonthlySeries(months, num, None)
+
+
+def _by_month(frame: pd.DataFrame, column: str, months: list[date]) -> np.ndarray:
+    """`column` of `frame` (one row per period) placed on `months`: 0 where a month has no row
+    or a missing value, periods outside `months` left out. Positions by dictionary rather than
+    a pandas reindex per series, which cost milliseconds each."""
+    out = np.zeros(len(months))
+    position = {month: k for k, month in enumerate(months)}
+    values = frame[column].to_numpy(dtype=float)
+    for period, value in zip(frame["period"], values, strict=True):
+        k = position.get(period)
+        if k is not None and not np.isnan(value):
+            out[k] = value
+    return out
 
 
 def _additive_rows(
@@ -230,6 +243,7 @@ def _additive_rows(
     spc = _spc_runs(m, ctx, months, vals, avail)
     settings = ctx.framework.settings
     fixed = settings.fixed_baseline
+    baseline_months, trends = _BaselineMonths(s), _Trends()
     for i, month in enumerate(months):
         b = S.baseline_year(month, fixed)
         status, reason = avail.window_status(i, S.WINDOW, date(b, 4, 1))
@@ -259,9 +273,10 @@ def _additive_rows(
                        baseline_crime_count=S.fy_total(s, b, crimes))  # fmt: skip
         if i >= len(months) - VERDICT_MONTHS:
             if avail.usable[i]:
-                row.update(_facts(vals, r12, months, i, ctx, avail))
+                row.update(_facts(vals, r12, months, i, ctx, avail, trends))
             if status == A.OK:
-                row.update(_verdicts(m, ctx, s, i, r12_num[i], r12_den[i], b, b_num, b_den))
+                row.update(_verdicts(m, ctx, s, vals, i, r12_num[i], r12_den[i], b, b_num, b_den,
+                                     baseline_months))  # fmt: skip
         row.update(_spc_fields(spc[i], m))
         rows.append(row)
     return rows
@@ -313,6 +328,7 @@ def _median_rows(
     ]
     spc = _spc_runs(m, ctx, months, vals, avail)
     rows = []
+    trends = _Trends()
     for i, month in enumerate(months):
         b = S.baseline_year(month, fixed)
         status, reason = statuses[i]
@@ -329,7 +345,7 @@ def _median_rows(
                    rolling_12m_numerator=None, baseline_numerator=None, fytd=None, fytd_label=fy_label(fy_start_year(month)))  # fmt: skip
         if i >= len(months) - VERDICT_MONTHS:
             if avail.usable[i]:
-                row.update(_facts(vals, r12, months, i, ctx, avail))
+                row.update(_facts(vals, r12, months, i, ctx, avail, trends))
             if status == A.OK:
                 base_months = [
                     monthly[month_index(add_months(date(b, 4, 1), k))][0]
@@ -378,23 +394,39 @@ def _common(
     }  # fmt: skip
 
 
+class _BaselineMonths:
+    """A series' baseline-year months, worked out once per year rather than once per row: the
+    monthly values, and the monthly counts (numerators) the over-dispersion test uses."""
+
+    def __init__(self, s: S.MonthlySeries) -> None:
+        self.series = s
+        self.numerators = S.MonthlySeries(s.months, s.numerator, None)
+        self.found: dict[int, tuple[list[float], list[float]]] = {}
+
+    def __call__(self, b: int) -> tuple[list[float], list[float]]:
+        if b not in self.found:
+            counts = [float(x) for x in S.fy_months(self.numerators, b)]
+            self.found[b] = (S.fy_months(self.series, b), counts)
+        return self.found[b]
+
+
 def _verdicts(
     m: Measure,
     ctx: Context,
     s: S.MonthlySeries,
+    vals: list[float | None],
     i: int,
     r12_num: float | None,
     r12_den: float | None,
     b: int,
     b_num: float | None,
     b_den: float | None,
+    baseline_months: _BaselineMonths,
 ) -> dict[str, Any]:
     settings = ctx.framework.settings
-    vals = S.values(s)
     method = default_method(m)
-    base_months = S.fy_months(s, b)
+    base_months, counts = baseline_months(b)
     if method == "rolling_12m_vs_baseline_overdispersed":
-        counts = [float(x) for x in S.fy_months(S.MonthlySeries(s.months, s.numerator, None), b)]
         verdict = V.count_vs_baseline(
             r12_num, b_num, counts, confidence=settings.confidence, polarity=m.polarity
         )
@@ -441,6 +473,19 @@ def _verdict_fields(v: V.Verdict, ctx: Context) -> dict[str, Any]:
     }  # fmt: skip
 
 
+class _Trends:
+    """Mann-Kendall over a slice of one series' monthly values, each slice tested once: a row's
+    previous trend is the trend of the row before it."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[int, int], tuple[str, float | None]] = {}
+
+    def __call__(self, vals: list[float | None], lo: int, hi: int) -> tuple[str, float | None]:
+        if (lo, hi) not in self.found:
+            self.found[lo, hi] = S.mann_kendall([v for v in vals[lo:hi] if v is not None])
+        return self.found[lo, hi]
+
+
 def _facts(
     vals: list[float | None],
     r12: list[float | None],
@@ -448,6 +493,7 @@ def _facts(
     i: int,
     ctx: Context,
     avail: A.Availability,
+    trends: _Trends,
 ) -> dict[str, Any]:
     """Records and trends, within the unbroken run of months with data that ends at `i`: across a
     gap nothing is known, so "highest since" and trends never reach over one."""
@@ -455,11 +501,9 @@ def _facts(
     rec = S.records_at(vals[start : i + 1], months[start : i + 1], i - start)
     whole = start == 0
     alpha = 1 - ctx.framework.settings.confidence
-    recent = [v for v in vals[max(start, i - S.TREND_MONTHS + 1) : i + 1] if v is not None]
-    direction, p = S.mann_kendall(recent)
+    direction, p = trends(vals, max(start, i - S.TREND_MONTHS + 1), i + 1)
     significant = p is not None and p < alpha
-    prev_recent = [v for v in vals[max(start, i - S.TREND_MONTHS) : i] if v is not None]
-    prev_dir, prev_p = S.mann_kendall(prev_recent)
+    prev_dir, prev_p = trends(vals, max(start, i - S.TREND_MONTHS), i)
     prev_significant = prev_p is not None and prev_p < alpha
     return {
         "record_high_since": rec.highest_since, "record_low_since": rec.lowest_since,

@@ -1,0 +1,152 @@
+"""Start-up and `evaluate` as a user runs them: whole processes, timed interleaved.
+
+- `startup`: `policeperf --help` against a bare `python -c pass`, and `python -X importtime`
+  of the command line, which must not import what only some commands use (scipy.stats, pyarrow,
+  openpyxl, WeasyPrint, Altair, vl-convert, FastAPI, uvicorn, the ingest pipeline).
+- `evaluate`: `policeperf evaluate --framework pcp --month 2021-03` on the demo force, against a
+  yardstick process that imports duckdb and runs one plain DuckDB group-by (force x month) per
+  record table of the same store. Target: <= 5x the yardstick's CPU, <= 1 s wall (issue 12).
+- `report`: `policeperf report --format html` for the same month (evaluation, harm, provenance,
+  charts, renderer start-up: everything a user waits for) against that `evaluate` process.
+  Target: <= 2x.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from benchmarks.harness import WORK, Result, interleaved
+from benchmarks.national import demo_store
+from policeperf.store.schema import RECORD_TABLES
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+LAZY = ("scipy.stats", "pyarrow", "openpyxl", "weasyprint", "altair", "vl_convert", "fastapi",
+        "uvicorn", "policeperf.ingest.run")  # fmt: skip
+TARGET_CPU_RATIO = 5.0
+TARGET_WALL_S = 1.0
+TARGET_REPORT_RATIO = 2.0
+
+
+def _env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def import_times(argv: list[str]) -> dict[str, float]:
+    """Module -> cumulative import seconds, from `python -X importtime`."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True,
+                          text=True, env=_env(), check=True)  # fmt: skip
+    out: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", line)
+        if m:
+            out[m.group(3)] = int(m.group(1)) / 1e6
+    return out
+
+
+def yardstick_code(store: Path) -> str:
+    """One group-by per record table: force (where the table has it), district (likewise) and
+    month, with a row count."""
+    queries = []
+    for name, t in RECORD_TABLES.items():
+        if not t.month_column:
+            continue
+        held = {c.name for c in t.columns}
+        keys = [c for c in ("force", "district") if c in held]
+        queries.append(f"SELECT {''.join(k + ', ' for k in keys)}date_trunc('month', "
+                       f"{t.month_column}) AS m, count(*) FROM {name} GROUP BY ALL")  # fmt: skip
+    return (f"import duckdb; con = duckdb.connect({str(store)!r}, read_only=True)\n"
+            f"for q in {queries!r}: con.execute(q).fetchall()")  # fmt: skip
+
+
+def run_startup(repeat: int = 7) -> Result:
+    times = interleaved(
+        {"python -c pass": [sys.executable, "-c", "pass"],
+         "policeperf --help": [sys.executable, "-m", "policeperf", "--help"]},
+        repeat, _env(),
+    )  # fmt: skip
+    imports = import_times(["-m", "policeperf", "--help"])
+    cli = imports.get("policeperf.cli", 0.0)
+    loaded = sorted(m for m in LAZY if m in imports)
+    heaviest = sorted(imports.items(), key=lambda kv: -kv[1])[:8]
+    return Result(
+        name="startup_help",
+        description=__doc__ or "",
+        metric="import seconds of policeperf.cli (python -X importtime)",
+        value=cli,
+        target="no command-specific heavy module imported at start",
+        passed=not loaded,
+        command="python -m benchmarks.run startup",
+        details={
+            "heavy modules imported at start": loaded,
+            "heaviest imports (cumulative s)": {m: round(s, 3) for m, s in heaviest},
+            **{name: t.summary() for name, t in times.items()},
+        },
+    )
+
+
+def evaluate_argv(store: Path) -> list[str]:
+    return [sys.executable, "-m", "policeperf", "evaluate", "--framework", "pcp", "--month",
+            "2021-03", "--store", str(store)]  # fmt: skip
+
+
+def run_evaluate(repeat: int = 5) -> Result:
+    store = demo_store()
+    commands = {
+        "duckdb group-by per record table": [sys.executable, "-c", yardstick_code(store)],
+        "policeperf evaluate pcp": evaluate_argv(store),
+    }
+    times = interleaved(commands, repeat, _env())
+    base, ours = times.values()
+    ratio = ours.cpu_median / base.cpu_median
+    imports = import_times(commands["policeperf evaluate pcp"][1:])
+    return Result(
+        name="evaluate_process",
+        description=__doc__ or "",
+        metric="CPU ratio evaluate process / plain DuckDB group-by process",
+        value=ratio,
+        target=f"<= {TARGET_CPU_RATIO:g}x CPU and <= {TARGET_WALL_S:g} s wall",
+        passed=ratio <= TARGET_CPU_RATIO and ours.wall_median <= TARGET_WALL_S,
+        command="python -m benchmarks.run evaluate",
+        details={
+            **{name: t.summary() for name, t in times.items()},
+            "evaluate imports (cumulative s)": {
+                m: round(imports[m], 3)
+                for m in ("policeperf.cli", "policeperf.engine", "pandas", "ibis", "duckdb")
+                if m in imports
+            },
+            "heavy modules imported by evaluate": sorted(m for m in LAZY if m in imports),
+        },
+    )
+
+
+def run_report(repeat: int = 3) -> Result:
+    store = demo_store()
+    commands = {
+        "policeperf evaluate pcp": evaluate_argv(store),
+        "policeperf report --format html": [
+            sys.executable, "-m", "policeperf", "report", "--framework", "pcp", "--month",
+            "2021-03", "--store", str(store), "--format", "html", "--out",
+            str(WORK / "report-process"), "--overwrite",
+        ],
+    }  # fmt: skip
+    times = interleaved(commands, repeat, _env())
+    evaluate, report = times.values()
+    ratio = report.wall_median / evaluate.wall_median
+    return Result(
+        name="report_html_process",
+        description=__doc__ or "",
+        metric="wall ratio report --format html process / evaluate process",
+        value=ratio,
+        target=f"<= {TARGET_REPORT_RATIO:g}x",
+        passed=ratio <= TARGET_REPORT_RATIO,
+        command="python -m benchmarks.run report-process",
+        details={name: t.summary() for name, t in times.items()},
+    )
