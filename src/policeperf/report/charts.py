@@ -78,10 +78,9 @@ def _nominal(field: str, title: str | None, domain: list[str], values: list[Any]
             "type": "nominal"}  # fmt: skip
 
 
-def series_spec(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> dict[str, Any]:
-    """The layered Vega-Lite chart for one measure in one area (rows: that series from the
-    results), written as the specification itself: Altair objects cost about 50 ms a chart for
-    the same JSON. All layers share one data set."""
+def _named_frame(rows: pd.DataFrame, unit: str, months: int) -> tuple[pd.DataFrame, list[str], str]:
+    """The chart's data with its lines named for the legend, the lines present in order, and
+    the y-axis title."""
     frame = _frame(rows, months)
     y_title = {"pct": "%", "count": "per month", "minutes": "minutes", "seconds": "seconds"}.get(
         unit, ""
@@ -98,7 +97,14 @@ def series_spec(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) 
             "baseline_monthly": "Baseline average",
         }
     frame = frame.rename(columns=names)
-    order = [n for n in names.values() if n in frame]
+    return frame, [n for n in names.values() if n in frame], y_title
+
+
+def series_spec(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> dict[str, Any]:
+    """The layered Vega-Lite chart for one measure in one area (rows: that series from the
+    results), written as the specification itself: Altair objects cost about 50 ms a chart for
+    the same JSON. All layers share one data set."""
+    frame, order, y_title = _named_frame(rows, unit, months)
     lines = {
         "mark": {"type": "line", "strokeWidth": 1.6},
         "encoding": {
@@ -155,23 +161,7 @@ def series_chart(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36)
     directly, and tests check the two give the same JSON. Altair is imported only here."""
     import altair as alt
 
-    frame = _frame(rows, months)
-    y_title = {"pct": "%", "count": "per month", "minutes": "minutes", "seconds": "seconds"}.get(
-        unit, ""
-    )
-    names = {
-        "value": "Month",
-        "rolling_12m_monthly": "Rolling 12 months",
-        "baseline_monthly": "Baseline year",
-    }
-    if unit == "count":
-        names = {
-            "value": "Month",
-            "rolling_12m_monthly": "12-month average",
-            "baseline_monthly": "Baseline average",
-        }
-    frame = frame.rename(columns=names)
-    order = [n for n in names.values() if n in frame]
+    frame, order, y_title = _named_frame(rows, unit, months)
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0))
     lines = (
         alt.Chart()
