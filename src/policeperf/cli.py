@@ -78,11 +78,21 @@ def user_errors(func: F) -> F:
             if found is None:
                 raise
             code, line = found
+            if code == INTERRUPTED:
+                _ignore_further_interrupts()
             prefix = "" if code == INTERRUPTED else "[bold red]error:[/] "
             err.print(prefix + escape(line), soft_wrap=True)
             raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _ignore_further_interrupts() -> None:
+    """Once an interrupt is handled, the command is ending: a signal still pending (DuckDB may
+    have seen the same Ctrl+C before Python did) must not kill it before it exits 130."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def folder_option(path: Path) -> Path:
