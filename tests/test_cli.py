@@ -408,6 +408,11 @@ def test_harm_cohort_with_one_adoption_date_and_a_malformed_people_file_is_one_l
     assert expected in one_line_error(done)
 
 
+def _default_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_real_interrupt_exits_130_rolls_back_and_removes_temporary_folders(
     tmp_path: Path, sig: signal.Signals
@@ -415,7 +420,10 @@ def test_a_real_interrupt_exits_130_rolls_back_and_removes_temporary_folders(
     store = tmp_path / "s.duckdb"
     command = [sys.executable, "-m", "policeperf", "ingest", "police-uk", str(CAMBS_2018_2020),
                "--store", str(store), "--json"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A test worker may run with SIGINT ignored, which a child inherits (and Python then installs
+    # no Ctrl+C handler): start the command as a terminal would, with default dispositions.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_default_signals)  # fmt: skip
     folders = Path(tempfile.gettempdir()).glob
     deadline = time.monotonic() + 60
     while not list(folders(f"policeperf-ingest-{process.pid}-*")) and time.monotonic() < deadline:
