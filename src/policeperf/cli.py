@@ -427,8 +427,8 @@ def demo(
 
 def _demo_reports(store: Path, folder: Path) -> None:
     """The demo force's board report for March 2021 and a police-uk report for Cambridgeshire."""
+    from policeperf.calendar import parse_month
     from policeperf.engine import evaluate as run
-    from policeperf.engine.calendar import parse_month
     from policeperf.framework import load_framework
     from policeperf.report import write_report
 
@@ -453,7 +453,7 @@ def _demo_reports(store: Path, folder: Path) -> None:
 
 def month_option(text: str, hint: str = "--month") -> Any:
     """A YYYY-MM option as the first day of that month; bad usage (exit 2) otherwise."""
-    from policeperf.engine.calendar import parse_month
+    from policeperf.calendar import parse_month
 
     try:
         return parse_month(text)

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from policeperf import evaluate
-from policeperf.engine.calendar import add_months, fy_start_year
+from policeperf.calendar import add_months, fy_start_year
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store
 from tests.conftest import CAMBS_2024

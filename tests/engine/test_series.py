@@ -7,8 +7,8 @@ from datetime import date
 
 import numpy as np
 
+from policeperf.calendar import add_months, fy_of
 from policeperf.engine import series as S
-from policeperf.engine.calendar import add_months, fy_of
 
 
 def months_from(start: date, n: int) -> list[date]:

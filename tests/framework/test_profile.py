@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from policeperf import evaluate
-from policeperf.engine.calendar import add_months
+from policeperf.calendar import add_months
 from policeperf.framework.profile import ForceProfile, load_profile, shipped_profile
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store

@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import yaml
 
-from policeperf.engine.calendar import add_months, fy_label, fy_start_year
+from policeperf.calendar import add_months, fy_label, fy_start_year
 from policeperf.engine.cube import Cube, _rollup
 from policeperf.engine.results import Context, evaluate_cube
 from policeperf.framework import Framework

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from policeperf.engine.calendar import add_months
+from policeperf.calendar import add_months
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store
 from tests.conftest import policeperf

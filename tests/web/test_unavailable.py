@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from policeperf.engine.calendar import add_months
+from policeperf.calendar import add_months
 from policeperf.errors import PolicePerfError
 from policeperf.framework import load_framework
 from policeperf.ingest.run import ingest_police_uk

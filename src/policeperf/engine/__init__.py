@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
+from policeperf.calendar import parse_month
 from policeperf.engine.aggregate import Scope, columns_held, filter_columns
 from policeperf.engine.availability import TABLE_LABELS
-from policeperf.engine.calendar import parse_month
 from policeperf.engine.cube import Cube, build_cube
 from policeperf.engine.results import Context, evaluate_cube
 from policeperf.errors import PolicePerfError

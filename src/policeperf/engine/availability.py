@@ -15,7 +15,7 @@ from datetime import date
 
 import numpy as np
 
-from policeperf.engine.calendar import add_months, month_index
+from policeperf.calendar import add_months, month_index
 from policeperf.framework.models import Measure
 from policeperf.store.coverage import describe, runs
 

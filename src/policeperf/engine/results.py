@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from policeperf.calendar import add_months, fy_label, fy_start_year, month_index, month_range
 from policeperf.engine import availability as A
 from policeperf.engine import series as S
 from policeperf.engine import spc as spc_mod
 from policeperf.engine import verdict as V
-from policeperf.engine.calendar import add_months, fy_label, fy_start_year, month_index
 from policeperf.engine.cube import Cube
 from policeperf.framework.models import Framework, Measure
 
@@ -56,10 +56,6 @@ def default_method(m: Measure) -> str:
     if m.kind == "proportion" and m.table == "survey_responses":
         return "wilson_newcombe"
     return "two_proportion_newcombe"
-
-
-def _months(first: date, last: date) -> list[date]:
-    return [add_months(first, k) for k in range(month_index(last) - month_index(first) + 1)]
 
 
 def _none(x: float | None) -> float | None:
@@ -143,7 +139,7 @@ def _series_months(m: Measure, cube: Cube, ctx: Context) -> list[date]:
         end = ctx.month
     if not starts or min(starts) > end:
         return []
-    return _months(min(starts), end)
+    return month_range(min(starts), end)
 
 
 def _not_configured(row: dict[str, Any], why: str) -> dict[str, Any]:

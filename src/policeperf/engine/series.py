@@ -12,7 +12,7 @@ from datetime import date
 
 import numpy as np
 
-from policeperf.engine.calendar import fy_start_year, month_index
+from policeperf.calendar import fy_start_year, month_index
 
 WINDOW = 12
 TREND_MONTHS = 24

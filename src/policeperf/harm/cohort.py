@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from policeperf.engine.calendar import add_months
+from policeperf.calendar import add_months
 from policeperf.errors import PolicePerfError
 from policeperf.harm.rank import Window, crimes_in
 from policeperf.reference.harm_weights import HarmWeights

@@ -19,8 +19,8 @@ from typing import Any, Literal
 import ibis
 import pandas as pd
 
+from policeperf.calendar import add_months
 from policeperf.engine.aggregate import with_harm
-from policeperf.engine.calendar import add_months
 from policeperf.reference.harm_weights import HarmWeights
 
 By = Literal["offender", "victim", "place"]

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pyarrow as pa
 
+from policeperf.calendar import month_range
 from policeperf.errors import PolicePerfError
 from policeperf.ingest.files import InputFile, police_uk_month, police_uk_name_parts
 from policeperf.ingest.reader import Staged
@@ -28,7 +29,6 @@ from policeperf.ingest.revisions import (
 )
 from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
 from policeperf.store import Store, coverage
-from policeperf.store.coverage import month_range
 
 Clock = Callable[[], datetime]
 StageFiles = Callable[[duckdb.DuckDBPyConnection, Sequence[InputFile]], Staged]

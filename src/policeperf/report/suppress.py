@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from policeperf.engine.calendar import add_months
+from policeperf.calendar import add_months
 from policeperf.narrative.numbers import SUPPRESSED
 from policeperf.reference import load_table
 from policeperf.report.complementary import Cell, protect, relations

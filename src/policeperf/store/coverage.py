@@ -16,17 +16,8 @@ from itertools import pairwise
 
 import duckdb
 
+from policeperf.calendar import add_months
 from policeperf.store.schema import COVERAGE_DDL
-
-
-def month_range(first: date, last: date) -> list[date]:
-    """Every first-of-month from `first` to `last` inclusive."""
-    out = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        out.append(date(year, month, 1))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
 
 
 def record(
@@ -84,7 +75,7 @@ def runs(months: Iterable[date]) -> list[Span]:
     ordered = sorted(set(months))
     spans: list[Span] = []
     for m in ordered:
-        if spans and _next(spans[-1].last) == m:
+        if spans and add_months(spans[-1].last, 1) == m:
             spans[-1] = Span(spans[-1].first, m)
         else:
             spans.append(Span(m, m))
@@ -94,7 +85,7 @@ def runs(months: Iterable[date]) -> list[Span]:
 def gaps(months: Iterable[date]) -> list[Span]:
     """The missing runs between the first and last covered month."""
     spans = runs(months)
-    return [Span(_next(a.last), _previous(b.first)) for a, b in pairwise(spans)]
+    return [Span(add_months(a.last, 1), add_months(b.first, -1)) for a, b in pairwise(spans)]
 
 
 def describe(months: Iterable[date]) -> str:
@@ -122,11 +113,3 @@ def by_table(
     for f, table, month in con.execute(sql + " ORDER BY 1, 2, 3", params).fetchall():
         out.setdefault((str(f), str(table)), []).append(month)
     return out
-
-
-def _next(m: date) -> date:
-    return date(m.year + 1, 1, 1) if m.month == 12 else date(m.year, m.month + 1, 1)
-
-
-def _previous(m: date) -> date:
-    return date(m.year - 1, 12, 1) if m.month == 1 else date(m.year, m.month - 1, 1)

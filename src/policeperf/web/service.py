@@ -202,7 +202,7 @@ def check_month(service: ResultsService, text: str | None) -> date | None:
     """A month from the query string, or None for the latest; unknown months are errors."""
     if text is None or text == "":
         return None
-    from policeperf.engine.calendar import parse_month
+    from policeperf.calendar import parse_month
 
     try:
         month = parse_month(text)

@@ -1,4 +1,5 @@
-"""Months and financial years (April to March)."""
+"""Months and financial years (April to March): plain date arithmetic that the store's coverage
+and the engine's series both use, so it sits below every layer."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def add_months(month: date, n: int) -> date:
 
 def month_index(month: date) -> int:
     return month.year * 12 + month.month - 1
+
+
+def month_range(first: date, last: date) -> list[date]:
+    """Every first-of-month from `first` to `last` inclusive (empty if `last` is earlier)."""
+    return [add_months(first, k) for k in range(month_index(last) - month_index(first) + 1)]
 
 
 def parse_month(text: str) -> date:
