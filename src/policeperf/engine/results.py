@@ -96,7 +96,7 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
             built = build(m, ctx, months, level, area, frame, meta, avail)
             why = ctx.unknown_geographies.get((level, area))
             if why is not None:  # not a figure: the profile names what the data does not know
-                built = [_not_configured(r, why) for r in built]
+                built = [_not_configured(r, meta, why) for r in built]
             rows.extend(built)
     results = pd.DataFrame(rows)
     missing = [c for c in ALWAYS_PRESENT if c not in results.columns]
@@ -142,16 +142,10 @@ def _series_months(m: Measure, cube: Cube, ctx: Context) -> list[date]:
     return month_range(min(starts), end)
 
 
-def _not_configured(row: dict[str, Any], why: str) -> dict[str, Any]:
-    keep = {k: v for k, v in row.items() if k in _IDENTITY or k in ("month", "area_level", "area")}
-    return {**keep, "status": A.NOT_CONFIGURED, "reason": why}
-
-
-_IDENTITY = (
-    "framework", "framework_version", "force", "pillar", "pillar_id", "priority", "focus_area",
-    "focus_area_id", "measure_id", "measure", "kind", "unit", "polarity", "target", "as_at",
-    "store_state", "baseline_period", "fytd_label",
-)  # fmt: skip
+def _not_configured(row: dict[str, Any], meta: dict[str, Any], why: str) -> dict[str, Any]:
+    """A row kept for its measure, place and month only: every figure dropped, the reason given."""
+    keep = (*meta, "area_level", "area", "month", "baseline_period", "fytd_label")
+    return {**{k: row[k] for k in keep if k in row}, "status": A.NOT_CONFIGURED, "reason": why}
 
 
 def _unavailable_row(
