@@ -228,7 +228,7 @@ def _additive_rows(
         for i in range(len(months))
     ]
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
-    crimes = _crime_counts(m, months, frame)
+    crimes = _crime_counts(m, months, frame, avail)
     rows = []
     spc = _spc_runs(m, ctx, months, vals, avail)
     settings = ctx.framework.settings
@@ -259,7 +259,7 @@ def _additive_rows(
             fytd=s.ratio(fytd_num, fytd_den), fytd_label=fy_label(fy0),
         )  # fmt: skip
         if crimes is not None:
-            row.update(crime_count=float(crimes[i]), rolling_12m_crime_count=S.window_sum(crimes, i, S.WINDOW),
+            row.update(crime_count=_none(float(crimes[i])), rolling_12m_crime_count=S.window_sum(crimes, i, S.WINDOW),
                        baseline_crime_count=S.fy_total(s, b, crimes))  # fmt: skip
         if i >= len(months) - VERDICT_MONTHS:
             if avail.usable[i]:
@@ -272,12 +272,15 @@ def _additive_rows(
     return rows
 
 
-def _crime_counts(m: Measure, months: list[date], frame: pd.DataFrame) -> np.ndarray | None:
-    """Harm: the crimes behind each month's days (what a public version suppresses by)."""
+def _crime_counts(
+    m: Measure, months: list[date], frame: pd.DataFrame, avail: A.Availability
+) -> np.ndarray | None:
+    """Harm: the crimes behind each month's days (what a public version suppresses by); like
+    every figure, a month without data has none."""
     if m.kind != "harm" or "crimes" not in frame:
         return None
-    by_month = frame.set_index("period").reindex(months)
-    counts: np.ndarray = by_month["crimes"].fillna(0.0).to_numpy(dtype=float)
+    counts = _by_month(frame, "crimes", months)
+    counts[~avail.usable] = np.nan
     return counts
 
 
