@@ -162,33 +162,31 @@ class ResultsService:
         state; computed once however many requests ask at the same time."""
         return self.cache.get_or_make(("extra", self.state(), *key), make)
 
+    def _chosen_force(self, held: list[str]) -> str | None:
+        """The force asked for (option, else framework), else the store's only force."""
+        wanted = self.settings.force or self.framework.force
+        return wanted or (held[0] if len(held) == 1 else None)
+
     def check_force(self) -> str:
         """The force the dashboard shows, checked against the store before serving: a clear line
         now rather than an error on every page."""
         with self.open_store() as db:
-            held = [
-                str(r[0]) for r in db.fetchall("SELECT DISTINCT force FROM coverage ORDER BY 1")
-            ]
-        wanted = self.settings.force or self.framework.force
-        if wanted is None and len(held) == 1:
-            return held[0]
-        if wanted is None or wanted not in held:
+            held = _forces_held(db)
+        chosen = self._chosen_force(held)
+        if chosen is None or chosen not in held:
             what = (
-                f"framework {self.framework.name!r} is for {wanted}"
-                if wanted
-                else (f"framework {self.framework.name!r} names no force")
+                f"framework {self.framework.name!r} is for {chosen}"
+                if chosen
+                else f"framework {self.framework.name!r} names no force"
             )
             raise PolicePerfError(
                 f"{what}; the store holds data for {', '.join(held) or 'no force'}: choose one with --force"
             )
-        return wanted
+        return chosen
 
     def _latest(self, db: Store) -> date:
         """The latest month any table was received for the force (today if none is recorded)."""
-        force = self.settings.force or self.framework.force
-        if force is None:
-            held = db.fetchall("SELECT DISTINCT force FROM coverage")
-            force = str(held[0][0]) if len(held) == 1 else None
+        force = self._chosen_force(_forces_held(db))
         sql = "SELECT max(month) FROM coverage" + (" WHERE force = ?" if force else "")
         latest = db.scalar(sql, [force] if force else [])
         return latest if isinstance(latest, date) else self._today()
@@ -196,6 +194,10 @@ class ResultsService:
     @property
     def force(self) -> str:
         return str(self.results(None).attrs.get("force") or self.framework.force or "")
+
+
+def _forces_held(db: Store) -> list[str]:
+    return [str(r[0]) for r in db.fetchall("SELECT DISTINCT force FROM coverage ORDER BY 1")]
 
 
 def check_month(service: ResultsService, text: str | None) -> date | None:
