@@ -4,7 +4,9 @@ Expressions are Ibis, so the same code runs on the embedded DuckDB store and on 
 measures of one record table are computed in one scan by conditional aggregation
 (`sum(...) FILTER (WHERE ...)`). Outcome rates use one scan of outcomes to find each crime's first
 outcome in each outcome set; the period method then counts crimes by the month of that outcome,
-the cohort method by the month the crime was recorded. Medians cannot be added up, so they are
+the cohort method by the month the crime was recorded and, in the same scan, by how many months
+after it the outcome came (`FOLLOW_UP_LAGS`), so every past month's figure can be built from the
+outcomes known at that month's end. Medians cannot be added up, so they are
 computed for each area level and window (month, rolling 12 months, financial year) in the backend.
 """
 
@@ -31,6 +33,9 @@ MONTH_COLUMN = {
     "investigations": "snapshot_date",
 }
 ADDITIVE = ("count", "outcome_rate", "proportion", "rate_per_population", "harm")
+FOLLOW_UP_LAGS = 12
+"""Cohort outcome rates count each crime month's outcomes within 0..11 months of follow-up: a
+12-month window ending at month t has had k months for its crimes of month t-k, never more."""
 
 
 def _isin(column: ir.Value, values: Iterable[str]) -> ir.BooleanValue:
@@ -212,19 +217,31 @@ def additive_expr(
         elif m.kind == "outcome_rate":
             aggs[f"{m.id}__den"] = count_where(t, cond)
             if m.rate_method == "cohort":
-                aggs[f"{m.id}__num"] = count_where(
-                    t, both(cond, t[f"first_{m.outcome_set}"].notnull())
-                )
+                lag = _month_number(t[f"first_{m.outcome_set}"]) - _month_number(t.period)
+                for k in range(FOLLOW_UP_LAGS):
+                    # NULL lag (no outcome) fails the test: the crime is not counted.
+                    aggs[f"{m.id}__lag{k}"] = count_where(
+                        t, both(cond, (lag <= k).fill_null(False))
+                    )
     return t.group_by(list(keys)).aggregate(**aggs)
+
+
+def _month_number(column: ir.Value) -> ir.IntegerValue:
+    """Months since year 0 of a date's month: lags in whole calendar months."""
+    return column.year() * 12 + column.month()
 
 
 def period_numerator_expr(
     crimes: ir.Table, first: ir.Table, outcome_set: str, measures: Sequence[Measure], scope: Scope
 ) -> ir.Table:
-    """Period-method numerators: crimes counted in the month of their first outcome in the set."""
-    joined = crimes.drop("period").join(first, "crime_id")
+    """Period-method numerators: crimes counted in the month of their first outcome in the set.
+    An outcome dated before its crime was recorded counts in the month the crime was recorded,
+    the first month both were known, so a past month's figure is the same in every later run."""
+    joined = crimes.join(first, "crime_id")
     column = joined[f"first_{outcome_set}"]
-    joined = joined.filter(column.notnull()).mutate(period=_month(column))
+    joined = joined.filter(column.notnull()).mutate(
+        period=ibis.greatest(_month(column), joined.period)
+    )
     if scope.last_month is not None:
         joined = joined.filter(joined.period <= scope.last_month)
     aggs = {f"{m.id}__num": count_where(joined, filter_expr(joined, m.filters)) for m in measures}

@@ -15,6 +15,7 @@ import pandas as pd
 
 from policeperf.engine.aggregate import (
     ADDITIVE,
+    FOLLOW_UP_LAGS,
     Scope,
     additive_expr,
     areas_table,
@@ -29,6 +30,8 @@ from policeperf.framework.models import Framework, Measure
 from policeperf.reference import outcome_sets
 
 LEVELS = ("force", "area", "district")
+LAG_COLUMNS = tuple(f"lag{k}" for k in range(FOLLOW_UP_LAGS))
+"""Cohort outcome rates: crimes of the month with an outcome within k months (k = 0..11)."""
 FORCE_AREA = "all"
 
 
@@ -36,7 +39,8 @@ FORCE_AREA = "all"
 class Cube:
     additive: pd.DataFrame
     """measure_id, level, area, period (date), num, den, and for harm `crimes` (the crimes whose
-    weights make `num`)"""
+    weights make `num`); for cohort outcome rates `lag0`..`lag11` (the month's crimes with an
+    outcome within k months) and `num` = `lag0`, what was known at the month's end"""
     medians: pd.DataFrame
     """measure_id, level, area, window (month/r12/fy), key (month index or FY start year), value, n"""
     months: dict[str, tuple[date, date]]
@@ -51,8 +55,7 @@ def _to_date(value: object) -> date:
 def _rollup(frame: pd.DataFrame, measure: Measure, has_den: bool) -> pd.DataFrame:
     """District rows -> rows for the force, each area and each district."""
     cols = ["num", "den"] if has_den else ["num"]
-    if "crimes" in frame:
-        cols.append("crimes")
+    cols += [c for c in ("crimes", *LAG_COLUMNS) if c in frame]
     parts = []
     force = frame.groupby("period", as_index=False)[cols].sum()
     force["level"], force["area"] = "force", FORCE_AREA
@@ -126,21 +129,18 @@ def build_cube(
             if span is None:
                 continue
             months[m.id] = span
+            names = {f"{m.id}__{c}": c for c in ("num", "den", "crimes", *LAG_COLUMNS)}
             if m.kind == "outcome_rate" and m.rate_method == "period":
                 num = period_nums[m.outcome_set][["period", "area", "district", f"{m.id}__num"]]  # type: ignore[index]
                 den = raw[["period", "area", "district", f"{m.id}__den"]]
                 both = den.merge(num, on=["period", "area", "district"], how="outer")
                 both = both[(both["period"] >= span[0]) & (both["period"] <= span[1])]
             else:
-                cols = [
-                    c
-                    for c in (f"{m.id}__num", f"{m.id}__den", f"{m.id}__crimes")
-                    if c in raw.columns
-                ]
+                cols = [c for c in names if c in raw.columns]
                 both = raw[["period", "area", "district", *cols]]
-            both = both.rename(
-                columns={f"{m.id}__num": "num", f"{m.id}__den": "den", f"{m.id}__crimes": "crimes"}
-            ).fillna({"num": 0, "den": 0, "crimes": 0})
+            both = both.rename(columns=names).fillna(dict.fromkeys(names.values(), 0))
+            if "lag0" in both:
+                both = both.assign(num=both["lag0"])
             frames.append(_rollup(both, m, has_den=m.kind in ("proportion", "outcome_rate")))
 
     median_frames: list[pd.DataFrame] = []

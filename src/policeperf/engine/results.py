@@ -16,10 +16,11 @@ import pandas as pd
 
 from policeperf.calendar import add_months, fy_label, fy_start_year, month_index, month_range
 from policeperf.engine import availability as A
+from policeperf.engine import followup as F
 from policeperf.engine import series as S
 from policeperf.engine import spc as spc_mod
 from policeperf.engine import verdict as V
-from policeperf.engine.cube import Cube
+from policeperf.engine.cube import LAG_COLUMNS, Cube
 from policeperf.framework.models import Framework, Measure
 
 VERDICT_MONTHS = 24
@@ -227,6 +228,9 @@ def _additive_rows(
         S.window_sum(den_arr, i, S.WINDOW) if den_arr is not None else None
         for i in range(len(months))
     ]
+    lags = _cohort_lags(m, months, frame, avail)
+    if lags is not None:  # cohort rates: each window as it stood at its last month's end
+        r12_num = [F.as_at_window(lags, i, S.WINDOW) for i in range(len(months))]
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
     crimes = _crime_counts(m, months, frame, avail)
     rows = []
@@ -240,13 +244,19 @@ def _additive_rows(
         if no_population and status in (A.OK, A.INCOMPLETE_WINDOW, A.INCOMPLETE_BASELINE):
             status = A.NO_POPULATION
             reason = f"no population for {'the force' if level == 'force' else area}; add it to the force profile"
-        b_num = S.fy_total(s, b, s.numerator)
+        b_num = (
+            S.fy_total(s, b, s.numerator)
+            if lags is None
+            else F.baseline_at_equal_follow_up(lags, months, b)
+        )
         b_den = S.fy_total(s, b, den_arr) if den_arr is not None else None
         baseline = None if b_num is None else s.ratio(b_num, b_den)
         fy0 = fy_start_year(month)
         start = i - (month_index(month) - month_index(date(fy0, 4, 1)))
         # A year begun before the series has months without data: no year-to-date figure.
         fytd_num = float(s.numerator[start : i + 1].sum()) if start >= 0 else float("nan")
+        if lags is not None and start >= 0:
+            fytd_num = _nan(F.as_at_window(lags, i, i - start + 1))
         start = max(start, 0)
         fytd_den = float(den_arr[start : i + 1].sum()) if den_arr is not None else None
         row = _common(m, meta, level, area, month, i, vals, r12, baseline, fy_label(b))
@@ -270,6 +280,23 @@ def _additive_rows(
         row.update(_spc_fields(spc[i], m))
         rows.append(row)
     return rows
+
+
+def _cohort_lags(
+    m: Measure, months: list[date], frame: pd.DataFrame, avail: A.Availability
+) -> np.ndarray | None:
+    """Cohort outcome rates: months x follow-up lags (see `followup`), NaN for a month without
+    data. None for every other measure, and for a cube built without lags (its numerators are
+    then taken as they are)."""
+    if m.kind != "outcome_rate" or m.rate_method != "cohort" or "lag0" not in frame:
+        return None
+    lags = np.column_stack([_by_month(frame, c, months) for c in LAG_COLUMNS])
+    lags[~avail.usable] = np.nan
+    return lags
+
+
+def _nan(x: float | None) -> float:
+    return float("nan") if x is None else x
 
 
 def _crime_counts(
