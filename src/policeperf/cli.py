@@ -930,6 +930,7 @@ def harm_cohort(
     from datetime import date as date_type
 
     from policeperf.harm.cohort import measure_cohort, read_people
+    from policeperf.narrative.harm import cohort_sentences
     from policeperf.reference.harm_weights import load_weights
     from policeperf.store.database import ibis_backend
 
@@ -959,16 +960,11 @@ def harm_cohort(
                                      "excluded": result.excluded, "note": result.note,
                                      "people": result.people.to_dict(orient="records")}, default=str, indent=2) + "\n")  # fmt: skip
         return
-    t = result.totals
     out.print(
-        f"[bold]Cohort of {t['people']:.0f}[/] ({chosen}), {months} months before and after each adoption:"
+        f"[bold]Cohort of {result.totals['people']:.0f}[/] ({chosen}), {months} months before and after each adoption:"
     )
-    out.print(f"  harm {t['before_harm']:,.0f} -> {t['after_harm']:,.0f} days ({t['harm_change_pct']:+.1f}%); "
-              f"offences {t['before_offences']:,.0f} -> {t['after_offences']:,.0f}")  # fmt: skip
-    if result.comparison:
-        c = result.comparison
-        out.print(f"  comparison group of {c['people']:.0f} ranked just below the cohort (as if adopted {c['as_if_adopted']}): "
-                  f"harm {c['before_harm']:,.0f} -> {c['after_harm']:,.0f} days ({c['harm_change_pct']:+.1f}%)")  # fmt: skip
+    for line in cohort_sentences(result):
+        out.print(f"  {line}", markup=False)
     for person, why in result.excluded:
         out.print(f"  not measured: {person}: {why}")
     out.print(result.note)
@@ -984,6 +980,7 @@ def reoffending(
 ) -> None:
     """Proven reoffending (Ministry of Justice definition) for a quarterly cohort of offenders."""
     from policeperf.harm.reoffending import Cohort, disposals, measure
+    from policeperf.narrative.harm import reoffending_sentence
     from policeperf.store.database import ibis_backend
 
     quarter = Cohort.parse(cohort)
@@ -1001,5 +998,4 @@ def reoffending(
     out.print(
         f"[bold]Proven reoffending, cohort {quarter.label}[/] ({chosen}, disposals {quarter.start:%d %B %Y} to {quarter.end:%d %B %Y})"
     )
-    out.print(f"  {result.offenders:,} offenders; {result.reoffenders:,} reoffended ({result.binary_rate_pct or 0:.1f}%); "
-              f"{result.reoffences:,} reoffences: {result.per_offender or 0:.2f} per offender, {result.per_reoffender or 0:.2f} per reoffender")  # fmt: skip
+    out.print(f"  {reoffending_sentence(result)}", markup=False)

@@ -3,8 +3,9 @@ person's adoption, over equal windows, with a comparison group.
 
 A before/after comparison cannot tell a programme's effect from regression to the mean: people
 are adopted because their recent harm was unusually high, so it tends to fall anyway. The
-comparison group (people ranked just below the adoption threshold in the same pre-adoption
-window, who were not adopted) shows how much harm fell without the programme.
+comparison group (as many people as the cohort, ranked next below the cohort's lowest-ranked
+member on harm in the same pre-adoption window, who were not adopted) shows how much harm fell
+without the programme.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class CohortResult:
     months: int
     people: pd.DataFrame
     """person_id, adopted, before_harm, after_harm, before_offences, after_offences, change_pct"""
-    totals: dict[str, float]
+    totals: dict[str, float | None]
+    """people, before/after harm and offences; harm_change_pct None when there was no harm before."""
     comparison: dict[str, Any] | None
     excluded: list[tuple[str, str]] = field(default_factory=list)
     """(person_id, why) for people whose after-window is not complete in the data."""
@@ -162,12 +164,12 @@ def measure_cohort(
     return CohortResult(months, table, totals, compare, excluded)
 
 
-def _totals(table: pd.DataFrame) -> dict[str, float]:
+def _totals(table: pd.DataFrame) -> dict[str, float | None]:
     before, after = float(table["before_harm"].sum()), float(table["after_harm"].sum())
     return {
         "people": float(len(table)), "before_harm": before, "after_harm": after,
         "before_offences": float(table["before_offences"].sum()), "after_offences": float(table["after_offences"].sum()),
-        "harm_change_pct": 100 * (after / before - 1) if before else float("nan"),
+        "harm_change_pct": 100 * (after / before - 1) if before else None,
     }  # fmt: skip
 
 
@@ -180,25 +182,62 @@ def _comparison(
     data_end: date,
     cohort: pd.DataFrame,
 ) -> dict[str, Any]:
-    """The next most harmful people after the cohort, ranked by harm in the pre-window of the
-    median adoption date and not adopted, measured over the same before/after windows."""
+    """The people ranked just below the cohort on harm in the pre-window of the median adoption
+    date, not adopted, measured over the same before/after windows (see `comparison_group`)."""
     adopted = sorted(a for _, a in people)[len(people) // 2]
     before, after = _windows(adopted, months)
     if after.end > data_end:
         return {}
     rows = person_harm(backend, force, weights, before.start, after.end)
     rows["day"] = pd.to_datetime(rows["day"]).dt.date
-    pre = (
-        rows[rows["day"] <= before.end]
-        .groupby("person_id")["harm"]
-        .sum()
-        .sort_values(ascending=False, kind="mergesort")
-    )
-    members = {p for p, _ in people}
-    candidates = [p for p in pre.index if p not in members][: len(cohort)]
-    chosen = rows[rows["person_id"].isin(candidates)]
+    pre = rows[rows["day"] <= before.end].groupby("person_id")["harm"].sum()
+    group = comparison_group(pre, {p for p, _ in people}, len(cohort))
+    chosen = rows[rows["person_id"].isin(group.people)]
     b = chosen[chosen["day"] <= before.end]
     a = chosen[chosen["day"] >= after.start]
     b_h, a_h = float(b["harm"].sum()), float(a["harm"].sum())
-    return {"people": float(len(candidates)), "before_harm": b_h, "after_harm": a_h,
-            "harm_change_pct": 100 * (a_h / b_h - 1) if b_h else float("nan"), "as_if_adopted": adopted.isoformat()}  # fmt: skip
+    return {"people": float(len(group.people)), "wanted": float(len(cohort)), "before_harm": b_h, "after_harm": a_h,
+            "harm_change_pct": 100 * (a_h / b_h - 1) if b_h else None, "as_if_adopted": adopted.isoformat(),
+            "ranked_on": before.label, "lowest_member_rank": group.lowest_member_rank,
+            "first_rank": group.first_rank, "last_rank": group.last_rank, "why_none": group.why_none}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparisonGroup:
+    people: list[str]
+    lowest_member_rank: int | None
+    """Rank of the cohort's lowest-ranked member on the pre-adoption ranking (1 = most harm)."""
+    first_rank: int | None
+    last_rank: int | None
+    why_none: str | None = None
+
+
+def comparison_group(pre_harm: pd.Series, members: set[str], size: int) -> ComparisonGroup:
+    """Matched comparison group: the `size` people ranked next below the cohort's lowest-ranked
+    member, excluding members, on harm before adoption (`pre_harm`: person -> days; people with
+    none are not ranked). Ranked by harm, then id, so the choice is reproducible. Taking the top
+    non-members instead would compare the cohort with people more harmful than some of it."""
+    ranked = pre_harm[pre_harm > 0].reset_index()
+    ranked.columns = pd.Index(["person_id", "harm"])
+    ranked = ranked.sort_values(["harm", "person_id"], ascending=[False, True], kind="mergesort")
+    order = ranked["person_id"].tolist()
+    positions = [k for k, person in enumerate(order) if person in members]
+    if not positions:
+        return ComparisonGroup(
+            [],
+            None,
+            None,
+            None,
+            "no member of the cohort had harm before adoption, so there is no rank to match below",
+        )
+    lowest = max(positions)
+    below = [(k, p) for k, p in enumerate(order) if k > lowest and p not in members][:size]
+    if not below:
+        return ComparisonGroup(
+            [],
+            lowest + 1,
+            None,
+            None,
+            "nobody with harm before adoption is ranked below the cohort",
+        )
+    return ComparisonGroup([p for _, p in below], lowest + 1, below[0][0] + 1, below[-1][0] + 1)

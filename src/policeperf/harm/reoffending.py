@@ -88,11 +88,32 @@ class Reoffending:
     def per_reoffender(self) -> float | None:
         return self.reoffences / self.reoffenders if self.reoffenders else None
 
+    @property
+    def why_no_rate(self) -> str | None:
+        """Why the binary rate and reoffences per offender are not available (None: they are)."""
+        if self.offenders:
+            return None
+        return (
+            f"no offender had a qualifying disposal (charge/summons or caution) from "
+            f"{self.cohort.start:%d %B %Y} to {self.cohort.end:%d %B %Y}"
+        )
+
+    @property
+    def why_no_frequency(self) -> str | None:
+        """Why reoffences per reoffender is not available (None: it is)."""
+        if self.reoffenders:
+            return None
+        return self.why_no_rate or "no offender of the cohort reoffended"
+
     def as_dict(self) -> dict[str, Any]:
+        """Undefined rates are null with a reason (`*_not_available`), never 0."""
         return {"cohort": self.cohort.label, "period": f"{self.cohort.start} to {self.cohort.end}",
                 "offenders": self.offenders, "reoffenders": self.reoffenders, "reoffences": self.reoffences,
                 "binary_rate_pct": self.binary_rate_pct, "reoffences_per_offender": self.per_offender,
-                "reoffences_per_reoffender": self.per_reoffender}  # fmt: skip
+                "reoffences_per_reoffender": self.per_reoffender,
+                "binary_rate_not_available": self.why_no_rate,
+                "per_offender_not_available": self.why_no_rate,
+                "per_reoffender_not_available": self.why_no_frequency}  # fmt: skip
 
 
 def disposals(backend: Any, force: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import vl_convert
 from policeperf.harm.cohort import CohortResult
 from policeperf.harm.rank import Ranking
 from policeperf.narrative import numbers as N
-from policeperf.narrative.harm import concentration_sentences
+from policeperf.narrative.harm import cohort_sentences, concentration_sentences
 from policeperf.report.charts import SCHEMA, dataset_name, records
 
 TOP_ROWS = 10
@@ -80,18 +80,7 @@ def harm_section(ranking: Ranking, cohort: CohortResult | None = None) -> HarmSe
     sentences = concentration_sentences(ranking)
     lines: list[str] = []
     if cohort is not None:
-        t = cohort.totals
-        lines.append(
-            f"Managed cohort of {N.count(t['people'])}: harm {N.count(t['before_harm'])} days in the {cohort.months} months before "
-            f"adoption and {N.count(t['after_harm'])} days in the {cohort.months} months after ({t['harm_change_pct']:+.1f}%); "
-            f"offences {N.count(t['before_offences'])} and {N.count(t['after_offences'])}."
-        )
-        if cohort.comparison:
-            c: dict[str, Any] = cohort.comparison
-            lines.append(
-                f"Comparison group of {N.count(c['people'])} people ranked just below the cohort: harm "
-                f"{N.count(c['before_harm'])} and {N.count(c['after_harm'])} days ({c['harm_change_pct']:+.1f}%)."
-            )
+        lines.extend(cohort_sentences(cohort))
         lines.append(cohort.note)
     return HarmSection(
         title=f"Crime harm by {ranking.by}",
