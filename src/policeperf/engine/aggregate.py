@@ -34,6 +34,7 @@ MONTH_COLUMN = {
 }
 ADDITIVE = ("count", "outcome_rate", "proportion", "rate_per_population", "harm")
 FOLLOW_UP_LAGS = 12
+LAG_KEY = "__lag"
 """Cohort outcome rates count each crime month's outcomes within 0..11 months of follow-up: a
 12-month window ending at month t has had k months for its crimes of month t-k, never more."""
 
@@ -198,8 +199,18 @@ def additive_expr(
 ) -> ir.Table:
     """One aggregation over `t` by `keys` (default period, district) with every additive
     measure's numerator and denominator as conditional sums."""
+    lag_set = None
     if first is not None:
         t = t.left_join(first, t.crime_id == first.crime_id).drop("crime_id_right")
+        lag_set = triangle_set(measures)
+        if lag_set is not None:
+            # The triangle: one more grouping key, each crime's follow-up lag in months (0..11,
+            # 12 for later or never), so every count is split by it in the same scan.
+            lag = _month_number(t[f"first_{lag_set}"]) - _month_number(t.period)
+            t = t.mutate(
+                **{LAG_KEY: lag.clip(lower=0, upper=FOLLOW_UP_LAGS).fill_null(FOLLOW_UP_LAGS)}
+            )
+            keys = (*keys, LAG_KEY)
     aggs: dict[str, ir.Value] = {}
     for m in measures:
         cond = filter_expr(t, m.filters)
@@ -216,14 +227,56 @@ def additive_expr(
             aggs[f"{m.id}__den"] = count_where(t, cond)
         elif m.kind == "outcome_rate":
             aggs[f"{m.id}__den"] = count_where(t, cond)
-            if m.rate_method == "cohort":
+            # With the lag key the denominator, split by lag, is the triangle of this set.
+            if m.rate_method == "cohort" and m.outcome_set != lag_set:
+                # A second outcome set has no lag key of its own: a count per lag instead.
                 lag = _month_number(t[f"first_{m.outcome_set}"]) - _month_number(t.period)
                 for k in range(FOLLOW_UP_LAGS):
-                    # NULL lag (no outcome) fails the test: the crime is not counted.
                     aggs[f"{m.id}__lag{k}"] = count_where(
                         t, both(cond, (lag <= k).fill_null(False))
                     )
     return t.group_by(list(keys)).aggregate(**aggs)
+
+
+def triangle_set(measures: Sequence[Measure]) -> str | None:
+    """The outcome set whose follow-up lag is a grouping key (the first used by a cohort rate);
+    cohort rates of any other set count each lag by a conditional aggregate instead."""
+    sets = sorted(
+        str(m.outcome_set)
+        for m in measures
+        if m.kind == "outcome_rate" and m.rate_method == "cohort"
+    )
+    return sets[0] if sets else None
+
+
+def fold_follow_up(raw: pd.DataFrame, measures: Sequence[Measure]) -> pd.DataFrame:
+    """The triangle from `additive_expr` (rows by period, district and follow-up lag) folded to
+    one row per period and district: every count summed over lags, and for cohort rates
+    `<id>__lag<k>` = crimes with an outcome within k months, a cumulative sum over lags."""
+    if LAG_KEY not in raw:
+        return raw
+    lag_set = triangle_set(measures)
+    keys = [c for c in GROUP_KEYS if c in raw]
+    # Records with no district still count for the force: group them under a placeholder.
+    none = "\0no district"
+    raw = raw.assign(district=raw["district"].astype(object).where(raw["district"].notna(), none))
+    values = [c for c in raw.columns if c not in (*keys, LAG_KEY)]
+    out = raw.groupby(keys, sort=False)[values].sum()
+    ids = [
+        m.id
+        for m in measures
+        if m.kind == "outcome_rate" and m.rate_method == "cohort" and m.outcome_set == lag_set
+    ]
+    by_lag = raw.groupby([*keys, LAG_KEY], sort=False)[[f"{i}__den" for i in ids]].sum()
+    parts = [out]
+    for measure_id in ids:
+        wide = by_lag[f"{measure_id}__den"].unstack(LAG_KEY)
+        wide = wide.reindex(index=out.index, columns=range(FOLLOW_UP_LAGS)).fillna(0)
+        wide.columns = pd.Index([f"{measure_id}__lag{k}" for k in range(FOLLOW_UP_LAGS)])
+        parts.append(wide.cumsum(axis=1))
+    out = pd.concat(parts, axis=1).reset_index()
+    out["district"] = out["district"].where(out["district"] != none, None)
+    return out
 
 
 def _month_number(column: ir.Value) -> ir.IntegerValue:

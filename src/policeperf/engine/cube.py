@@ -21,6 +21,7 @@ from policeperf.engine.aggregate import (
     areas_table,
     base_table,
     first_outcomes,
+    fold_follow_up,
     median_exprs,
     period_numerator_expr,
     with_harm,
@@ -106,7 +107,10 @@ def build_cube(
                 t,
                 harm_weights(settings, scope.force),
             )
-        raw = additive_expr(t, table_measures, first if table == "crimes" else None).to_pandas()
+        raw = fold_follow_up(
+            additive_expr(t, table_measures, first if table == "crimes" else None).to_pandas(),
+            table_measures,
+        )
         raw["period"] = raw["period"].map(_to_date)
         raw["area"] = raw["district"].map(area_of)
         span = (min(raw["period"]), max(raw["period"])) if len(raw) else None
