@@ -12,6 +12,7 @@ import yaml
 
 from policeperf.calendar import add_months, month_range
 from policeperf.engine import evaluate
+from policeperf.engine.aggregate import FOLLOW_UP_LAGS, LAG_KEY, fold_follow_up
 from policeperf.engine.followup import as_at_window, baseline_at_equal_follow_up
 from policeperf.framework import Framework
 from policeperf.store import Store
@@ -136,3 +137,39 @@ def test_baseline_at_equal_follow_up_is_the_year_as_it_stood_at_march() -> None:
     assert baseline_at_equal_follow_up(lags, months, 2018) == sum(range(1, 13))
     assert baseline_at_equal_follow_up(lags, months, 2019) is None  # year not in the series
     assert baseline_at_equal_follow_up(lags, months, 2017) is None
+
+
+def test_a_second_outcome_set_gives_the_same_figures_as_the_triangle(store: Store) -> None:
+    """The first set's lags come from the grouping key, a second set's from one count per lag:
+    all outcomes are charges, so 'charge' and 'positive' must agree."""
+    _ladder(store)
+    text = framework_yaml(
+        [{"id": f"rate_{s}", "name": f"{s} rate", "kind": "outcome_rate", "outcome_set": s,
+          "method": "cohort", "polarity": "up_is_good"} for s in ("charge", "positive")],
+        force=FORCE,
+    )  # fmt: skip
+    results = evaluate(store, Framework.model_validate(yaml.safe_load(text)), "2020-03")
+    forces = results[results["area"] == "all"].set_index(["measure_id", "month"])
+    columns = ["value", "rolling_12m", "baseline", "fytd"]
+    charge = forces.loc["rate_charge", columns].to_numpy(dtype=float)
+    positive = forces.loc["rate_positive", columns].to_numpy(dtype=float)
+    assert np.array_equal(charge, positive, equal_nan=True)
+    assert forces.loc[("rate_charge", date(2020, 3, 1)), "rolling_12m"] == pytest.approx(17.5)
+
+
+def test_folding_the_triangle_sums_counts_and_cumulates_lags_keeping_no_district() -> None:
+    jan = date(2020, 1, 1)
+    raw = pd.DataFrame(
+        {"period": [jan] * 4, "district": ["A", "A", "A", None],
+         LAG_KEY: [0, 2, FOLLOW_UP_LAGS, 1], "r__den": [3, 2, 5, 4], "n__num": [1, 1, 1, 1]}
+    )  # fmt: skip
+    measure = Framework.model_validate(yaml.safe_load(framework_yaml(
+        [{"id": "r", "name": "R", "kind": "outcome_rate", "outcome_set": "positive",
+          "method": "cohort", "polarity": "up_is_good"}]))).measure("r")  # fmt: skip
+    out = fold_follow_up(raw, [measure])
+    assert len(out) == 2
+    a = out[out["district"] == "A"].iloc[0]
+    none = out[out["district"].isna()].iloc[0]
+    assert (a["r__den"], a["n__num"]) == (10, 3)  # every lag, later-or-never included
+    assert [a[f"r__lag{k}"] for k in (0, 1, 2, 11)] == [3, 3, 5, 5]
+    assert (none["r__den"], none["r__lag0"], none["r__lag1"]) == (4, 0, 4)
