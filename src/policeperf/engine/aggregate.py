@@ -5,8 +5,9 @@ measures of one record table are computed in one scan by conditional aggregation
 (`sum(...) FILTER (WHERE ...)`). Outcome rates use one scan of outcomes to find each crime's first
 outcome in each outcome set; the period method then counts crimes by the month of that outcome,
 the cohort method by the month the crime was recorded and, in the same scan, by how many months
-after it the outcome came (`FOLLOW_UP_LAGS`), so every past month's figure can be built from the
-outcomes known at that month's end. Medians cannot be added up, so they are
+after it the outcome came (the lag is one more grouping key: a triangle of crime month x lag,
+folded by cumulative sums in `fold_follow_up`), so every past month's figure can be built from
+the outcomes known at that month's end. Medians cannot be added up, so they are
 computed for each area level and window (month, rolling 12 months, financial year) in the backend.
 """
 
