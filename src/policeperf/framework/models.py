@@ -172,13 +172,18 @@ def parse_fy(label: str) -> int:
 
 
 class SpcSettings(Frozen):
-    baseline_points: int = Field(
-        12, ge=2, description="points the limits are computed from, then locked"
+    """SPC as NHSRplotthedots draws it unless changed: limits from every point of an unbroken
+    series (of each rebase group), moving ranges screened for outliers, 7-point runs."""
+
+    fix_after_points: int | None = Field(
+        None,
+        ge=12,
+        description="limits from the first n points of each group, held after (none: all points)",
     )
     shift_points: int = Field(7, ge=6, le=9, description="run of points on one side of the mean")
     trend_points: int = Field(7, ge=5, le=9, description="run of points each higher (or lower)")
     screen_outliers: bool = Field(
-        False, description="drop moving ranges above 3.267 x mean (Nelson)"
+        True, description="drop moving ranges of 3.267 x their mean or more (Nelson)"
     )
     rebase: tuple[str, ...] = Field((), description="months (YYYY-MM) from which limits restart")
 
@@ -189,6 +194,16 @@ class SpcSettings(Frozen):
         if bad:
             raise ValueError(f"got {bad[0]!r}; expected months as YYYY-MM, e.g. 2020-04")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        if isinstance(data, dict) and "baseline_points" in data:
+            raise ValueError(
+                "baseline_points is now fix_after_points (at least 12); leave it out to take "
+                "the limits from every point, as NHSRplotthedots does"
+            )
+        return data
 
 
 class Settings(Frozen):
