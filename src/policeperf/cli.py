@@ -644,7 +644,8 @@ def render_spc(report: Any, value: str) -> None:
     for line, p in zip(report.series.lines, report.points(), strict=True):
         table.add_row(
             str(line), p["date"] or "", number(p["value"]), number(p["mean"]), number(p["lpl"]),
-            number(p["upl"]), (p["point_type"] or "missing").replace("_", " "), ", ".join(p["rules"]),
+            number(p["upl"]), (p["point_type"] or "missing").removeprefix("special_cause_").replace("_", " "),
+            ", ".join(p["rules"]),
         )  # fmt: skip
     out.print(table)
     out.print(f"Variation: {(report.variation or 'none').replace('_', ' ')}")
