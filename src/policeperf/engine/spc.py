@@ -163,18 +163,28 @@ def group_limits(
     return mean, amr
 
 
+_RULE_SETS = [",".join(r for k, r in enumerate(RULES) if code >> k & 1) for code in range(16)]
+"""The rules flagging a point, by the bits of its code (1 astronomical, 2 trend, ...)."""
+_SIDES = {1: "high", -1: "low", 0: ""}
+
+
+def _signs(x: Floats) -> npt.NDArray[np.int64]:
+    """-1, 0 or +1 for each number; 0 for a missing one (it is on no side and breaks runs)."""
+    signs = np.sign(x)
+    signs[np.isnan(signs)] = 0
+    return signs.astype(np.int64)
+
+
 def _runs(values: npt.NDArray[np.int64], length: int) -> Bools:
     """Points inside a run of at least `length` equal non-zero values."""
     n = values.size
     out = np.zeros(n, dtype=bool)
     if n == 0:
         return out
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    ends = np.r_[starts[1:], n]
-    for start, end in zip(starts, ends, strict=True):
-        if values[start] != 0 and end - start >= length:
-            out[start:end] = True
-    return out
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    lengths = np.diff(np.append(starts, n))
+    long_runs = (values[starts] != 0) & (lengths >= length)
+    return np.repeat(long_runs, lengths)
 
 
 def shift(relative_to_mean: npt.NDArray[np.int64], points: int = SHIFT_POINTS) -> Bools:
@@ -189,7 +199,7 @@ def trend(y: Floats, points: int = TREND_POINTS) -> Bools:
     flagged = np.zeros(y.size, dtype=bool)
     if y.size < 2:
         return flagged
-    steps = np.nan_to_num(np.sign(np.diff(y))).astype(np.int64)
+    steps = _signs(np.diff(y))
     step_runs = _runs(steps, points - 1)
     flagged[:-1] |= step_runs
     flagged[1:] |= step_runs
@@ -200,11 +210,11 @@ def trend_direction(y: Floats, flagged: Bools) -> npt.NDArray[np.int64]:
     """Each trend point's direction as the reference reads it (`ptd_special_cause_type`): the
     step to the next point when that point is in a trend too, else the step from the previous
     point; +1 for a rise, -1 otherwise (a step of 0 reads as decreasing, as in the reference)."""
-    steps: Floats = np.nan_to_num(np.sign(np.diff(y))) if y.size else np.zeros(0)
-    right = np.concatenate([steps, [0.0]])
-    left = np.concatenate([[0.0], steps])
-    use_right = flagged & np.concatenate([flagged[1:], [False]])
-    chosen: Floats = np.where(use_right, right, left)
+    steps = _signs(np.diff(y)) if y.size else np.zeros(0, dtype=np.int64)
+    right = np.append(steps, 0)
+    left = np.concatenate([[0], steps])
+    use_right = flagged & np.append(flagged[1:], False)
+    chosen = np.where(use_right, right, left)
     return np.where(chosen == 1, 1, -1).astype(np.int64)
 
 
@@ -242,8 +252,8 @@ def decide(
     directions = np.vstack([relative_to_mean, trend_dir, relative_to_mean, relative_to_mean])
     deciding = directions[flags.argmax(axis=0), np.arange(outside.size)]
     dirs = np.where(flags.any(axis=0), np.where(deciding > 0, 1, -1), 0)
-    rules = [",".join(r for r, f in zip(RULES, column, strict=True) if f) for column in flags.T]
-    return rules, [int(d) for d in dirs]
+    codes = np.array([1, 2, 4, 8]) @ flags
+    return [_RULE_SETS[c] for c in codes.tolist()], dirs.tolist()
 
 
 def _rules(y: Floats, mean: float, amr: float, options: SpcOptions) -> tuple[list[str], list[int]]:
@@ -253,7 +263,7 @@ def _rules(y: Floats, mean: float, amr: float, options: SpcOptions) -> tuple[lis
         near_up = mean + NEAR_FACTOR * LIMIT_FACTOR * amr
         near_low = mean - NEAR_FACTOR * LIMIT_FACTOR * amr
         outside = (y > upper) | (y < lower)
-        rtm = np.nan_to_num(np.sign(y - mean)).astype(np.int64)
+        rtm = _signs(y - mean)
         close = ~outside & ((y < near_low) | (y > near_up))
     in_trend = trend(y, options.trend_points)
     return decide(
@@ -310,6 +320,7 @@ def evaluate_spc(
     sides: list[str] = []
     types: list[str | None] = []
     low_bound, high_bound = options.bounds
+    named = {d: point_type(d, improvement) for d in (-1, 0, 1)}
     starts = group_starts(n, rebase_at)
     for g, (start, end) in enumerate(zip(starts, [*starts[1:], n], strict=True)):
         part = slice(start, end)
@@ -333,10 +344,9 @@ def evaluate_spc(
         locked[part] = options.fix_after is not None and end - start >= options.fix_after
         g_rules, g_dirs = _rules(gy, mean, amr, options)
         rules += g_rules
-        sides += ["high" if d > 0 else "low" if d < 0 else "" for d in g_dirs]
+        sides += [_SIDES[d] for d in g_dirs]
         types += [
-            None if np.isnan(v) else point_type(d, improvement)
-            for v, d in zip(gy, g_dirs, strict=True)
+            None if m else named[d] for m, d in zip(np.isnan(gy).tolist(), g_dirs, strict=True)
         ]
     return SpcResult(
         cols["mean"],
