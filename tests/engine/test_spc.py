@@ -246,6 +246,13 @@ def test_a_downward_trend_above_the_mean_is_a_decrease() -> None:
     assert result.types[0] == "special_cause_improvement"
 
 
+def test_fixing_limits_on_fewer_than_12_points_is_refused_as_in_the_reference() -> None:
+    """test-ptd_spc_options.R 'fix_after_n_points must be a single numeric that is greater than or
+    equal to 12.'"""
+    with pytest.raises(ValueError, match="expected at least 12"):
+        SpcOptions(fix_after=11)
+
+
 def test_an_unknown_improvement_direction_is_refused() -> None:
     with pytest.raises(ValueError, match="expected increase, decrease or neutral"):
         evaluate_spc([1.0, 2.0], improvement="up")

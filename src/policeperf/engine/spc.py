@@ -46,8 +46,6 @@ TREND_POINTS = 7
 """Run lengths of the shift and trend rules (Making Data Count; NHSRplotthedots)."""
 MIN_FIX_AFTER = 12
 """NHSRplotthedots refuses `fix_after_n_points` below 12."""
-SHORT_GROUP = 12
-"""Fewer points than this in a group: the reference warns that its limits are not reliable."""
 
 COMMON = "common_cause"
 IMPROVEMENT = "special_cause_improvement"
@@ -86,9 +84,17 @@ class SpcOptions:
     """Not in the reference: the possible range of the values (0..100 for a percentage); limits
     beyond it are clipped to it."""
 
+    def __post_init__(self) -> None:
+        if self.fix_after is not None and self.fix_after < MIN_FIX_AFTER:
+            raise ValueError(f"fix_after: got {self.fix_after}; expected at least {MIN_FIX_AFTER}")
+        if self.shift_points < 2 or self.trend_points < 2:
+            raise ValueError("shift_points and trend_points: expected at least 2")
+
 
 @dataclass(frozen=True)
 class Limits:
+    """One point's limits; lower and upper are NaN when its group has no moving range left."""
+
     mean: float
     lower: float
     upper: float
