@@ -246,6 +246,27 @@ def test_a_downward_trend_above_the_mean_is_a_decrease() -> None:
     assert result.types[0] == "special_cause_improvement"
 
 
+def test_limits_from_a_named_period_are_held_after_it() -> None:
+    # The period is the four points 10, 12, 10, 12: mean 11, moving ranges 2, limits 11 +/- 5.32.
+    values = [0, 0, 10, 12, 10, 12, 30]
+    period = np.array([0, 0, 1, 1, 1, 1, 0], dtype=bool)
+    result = evaluate_spc(values, limits_from=period)
+    assert result.mean.tolist() == [11] * 7
+    assert result.upper[0] == pytest.approx(16.32)
+    assert result.locked.all()
+    assert result.types == ("special_cause_concern",) * 2 + ("common_cause",) * 4 + (
+        "special_cause_improvement",
+    )
+
+
+def test_a_group_outside_the_named_period_takes_all_its_points() -> None:
+    values = [10, 12, 10, 12, 30, 32, 30, 32]
+    period = np.array([1, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+    result = evaluate_spc(values, rebase_at=[4], limits_from=period)
+    assert result.mean.tolist() == [11] * 4 + [31] * 4
+    assert result.locked.tolist() == [False] * 8  # the period is the first group's every point
+
+
 def test_fixing_limits_on_fewer_than_12_points_is_refused_as_in_the_reference() -> None:
     """test-ptd_spc_options.R 'fix_after_n_points must be a single numeric that is greater than or
     equal to 12.'"""

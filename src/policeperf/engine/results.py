@@ -551,9 +551,14 @@ def _spc(
         trend_points=settings.trend_points, screen_outliers=settings.screen_outliers,
         bounds=(0.0, 100.0 if m.unit == "pct" else None),
     )  # fmt: skip
+    period = settings.limits_period
+    limits_from = None
+    if period is not None:
+        first, last = (date(int(p[:4]), int(p[5:7]), 1) for p in period)
+        limits_from = np.array([first <= month <= last for month in months])
     return spc_mod.evaluate_spc(
         np.array(vals, dtype=float), improvement=spc_mod.IMPROVEMENT_OF_POLARITY[m.polarity],
-        rebase_at=rebase, options=options,
+        rebase_at=rebase, options=options, limits_from=limits_from,
     )  # fmt: skip
 
 

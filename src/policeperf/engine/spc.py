@@ -102,7 +102,8 @@ class Limits:
     upper_near: float
     locked: bool
     """True when the limits are held: computed from the first `fix_after` points of a group
-    that has at least that many, so later points do not move them."""
+    that has at least that many, or from a period the group has moved past, so later points do
+    not move them."""
 
 
 @dataclass(frozen=True)
@@ -304,11 +305,16 @@ def evaluate_spc(
     improvement: str = "increase",
     rebase_at: Sequence[int] = (),
     options: SpcOptions = SpcOptions(),
+    limits_from: Bools | None = None,
 ) -> SpcResult:
     """Limits, rules and point types of a series in time order. `improvement` is the
     reference's improvement direction: 'increase', 'decrease' or 'neutral'. `rebase_at` lists the
     positions that start a new group. Missing values (NaN) have no type, are left out of the
     limits and break every run.
+
+    `limits_from` (not in the reference) marks the points a group's limits are taken from, e.g.
+    the months of a named period; a group with none of them takes all its points. The limits are
+    held once the group has moved past them.
 
     >>> evaluate_spc([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).types[-1]
     'common_cause'
@@ -331,8 +337,12 @@ def evaluate_spc(
     for g, (start, end) in enumerate(zip(starts, [*starts[1:], n], strict=True)):
         part = slice(start, end)
         gy = y[part]
+        base, held = gy, False
+        if limits_from is not None and limits_from[part].any():
+            base = np.where(limits_from[part], gy, np.nan)
+            held = not limits_from[end - 1]
         mean, amr = group_limits(
-            gy, fix_after=options.fix_after, screen_outliers=options.screen_outliers
+            base, fix_after=options.fix_after, screen_outliers=options.screen_outliers
         )
         spread = LIMIT_FACTOR * amr
         for name, value in (
@@ -347,7 +357,7 @@ def evaluate_spc(
                 value = value if high_bound is None else min(value, high_bound)
             cols[name][part] = value
         group[part] = g
-        locked[part] = options.fix_after is not None and end - start >= options.fix_after
+        locked[part] = held or (options.fix_after is not None and end - start >= options.fix_after)
         g_rules, g_dirs = _rules(gy, mean, amr, options)
         rules += g_rules
         sides += [_SIDES[d] for d in g_dirs]

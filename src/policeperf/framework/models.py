@@ -186,14 +186,34 @@ class SpcSettings(Frozen):
         True, description="drop moving ranges of 3.267 x their mean or more (Nelson)"
     )
     rebase: tuple[str, ...] = Field((), description="months (YYYY-MM) from which limits restart")
+    limits_period: tuple[str, str] | None = Field(
+        None,
+        description="first and last month (YYYY-MM) whose points give the limits, held after "
+        "(none: all points)",
+    )
 
-    @field_validator("rebase")
+    @field_validator("rebase", "limits_period")
     @classmethod
-    def _months(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [m for m in value if not re.fullmatch(r"(?!0000)\d{4}-(0[1-9]|1[0-2])", m)]
+    def _months(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        bad = [m for m in value or () if not re.fullmatch(r"(?!0000)\d{4}-(0[1-9]|1[0-2])", m)]
         if bad:
             raise ValueError(f"got {bad[0]!r}; expected months as YYYY-MM, e.g. 2020-04")
         return value
+
+    @field_validator("limits_period")
+    @classmethod
+    def _in_order(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"got {list(value)}; expected the first month, then the last")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_to_fix(self) -> SpcSettings:
+        if self.fix_after_points is not None and self.limits_period is not None:
+            raise ValueError(
+                "fix_after_points and limits_period: expected one way to fix the limits"
+            )
+        return self
 
     @model_validator(mode="before")
     @classmethod
