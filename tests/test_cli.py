@@ -370,6 +370,23 @@ pillars:
             "spc: {rebase: [April 2020]}",
             ":6 settings.spc.rebase: got 'April 2020'; expected months as YYYY-MM, e.g. 2020-04",
         ),
+        (
+            "spc: {fix_after_points: 6}",
+            ":6 settings.spc.fix_after_points: got 6; input should be greater than or equal to 12",
+        ),
+        (
+            "spc: {limits_period: [2020-03, 2019-04]}",
+            ":6 settings.spc.limits_period: got ['2020-03', '2019-04']; expected the first month, then the last",
+        ),
+        (
+            "spc: {limits_period: [2019-04, 2020-03], fix_after_points: 12}",
+            ":6 settings.spc: fix_after_points and limits_period: expected one way to fix the limits",
+        ),
+        (
+            "spc: {baseline_points: 12}",
+            ":6 settings.spc: baseline_points is now fix_after_points (at least 12); leave it out "
+            "to take the limits from every point, as NHSRplotthedots does",
+        ),
     ],
 )
 def test_framework_settings_are_checked_when_loaded(

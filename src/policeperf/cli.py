@@ -529,6 +529,144 @@ def evaluate(
         err.print(f"wrote {len(results):,} rows to {out_file}")
 
 
+SPC_HELP = "SPC of any series in a CSV file, as NHSRplotthedots draws it."
+
+
+@app.command("spc", help=SPC_HELP)
+@user_errors
+def spc_command(
+    file: Annotated[Path, typer.Argument(help="CSV file with a header row.", show_default=False)],
+    value: Annotated[
+        str, typer.Option("--value", help="Column of the values.", show_default=False)
+    ],
+    date_column: Annotated[
+        str | None,
+        typer.Option("--date", help="Column of the dates (2020-04-01, 2020-04 or 01/04/2020)."),
+    ] = None,
+    improvement: Annotated[
+        str,
+        typer.Option("--improvement", help="increase, decrease or neutral: which way is better."),
+    ] = "increase",
+    fix_after: Annotated[
+        int | None,
+        typer.Option(
+            "--fix-after",
+            min=12,
+            help="Limits from the first N points of each group (at least 12).",
+        ),
+    ] = None,
+    rebase: Annotated[
+        list[str] | None,
+        typer.Option("--rebase", help="Date of a row that starts a new group (repeat for more)."),
+    ] = None,
+    target: Annotated[
+        float | None, typer.Option("--target", help="Target, for the assurance icon.")
+    ] = None,
+    shift_points: Annotated[
+        int,
+        typer.Option("--shift", min=6, max=9, help="Points on one side of the mean for a shift."),
+    ] = 7,
+    trend_points: Annotated[
+        int,
+        typer.Option("--trend", min=5, max=9, help="Points each higher (or lower) for a trend."),
+    ] = 7,
+    no_screen: Annotated[
+        bool,
+        typer.Option(
+            "--no-screen-outliers", help="Keep moving ranges of 3.267 x their mean or more."
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+    chart: Annotated[
+        Path | None,
+        typer.Option("--chart", help="Write the chart as SVG to this file (needs --date)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing chart file.")
+    ] = False,
+) -> None:
+    """SPC of any series in a CSV file: limits, rules and point types of each row, the variation
+    and assurance icons. Exit 2 when the file or an option cannot be used."""
+    from policeperf.engine import spc as spc_mod
+    from policeperf.engine.spc_file import SpcInputError, parse_date, read_series, spc_report
+
+    if improvement not in ("increase", "decrease", "neutral"):
+        raise typer.BadParameter(
+            f"got {improvement!r}; expected increase, decrease or neutral",
+            param_hint="--improvement",
+        )
+    if chart is not None and date_column is None:
+        raise typer.BadParameter(
+            "the chart's axis is time; name the date column with --date", param_hint="--chart"
+        )
+    dates = []
+    for text in rebase or []:
+        when = parse_date(text)
+        if when is None:
+            raise typer.BadParameter(
+                f"got {text!r}; expected a date such as 2020-04-01", param_hint="--rebase"
+            )
+        dates.append(when)
+    options = spc_mod.SpcOptions(
+        fix_after=fix_after,
+        shift_points=shift_points,
+        trend_points=trend_points,
+        screen_outliers=not no_screen,
+    )
+    try:
+        series = read_series(file, value=value, date_column=date_column)
+        report = spc_report(
+            series, improvement=improvement, rebase=dates, target=target, options=options
+        )
+    except SpcInputError as exc:
+        err.print("[bold red]error:[/] " + escape(str(exc)), soft_wrap=True)
+        raise typer.Exit(2) from None
+    if chart is not None:
+        _write_spc_chart(report, chart, title=f"{file.name}: {value}", overwrite=overwrite)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2) + "\n")
+        return
+    render_spc(report, value)
+    if chart is not None:
+        err.print(f"wrote the chart to {chart}")
+
+
+def render_spc(report: Any, value: str) -> None:
+    table = Table(title=f"SPC of {value}", title_justify="left")
+    for col in ("line", "date", "value", "mean", "lower", "upper", "point type", "rules"):
+        table.add_column(
+            col, justify="right" if col in ("line", "value", "mean", "lower", "upper") else "left"
+        )
+
+    def number(x: float | None) -> str:
+        return "" if x is None else f"{x:,.4g}"
+
+    for line, p in zip(report.series.lines, report.points(), strict=True):
+        table.add_row(
+            str(line), p["date"] or "", number(p["value"]), number(p["mean"]), number(p["lpl"]),
+            number(p["upl"]), (p["point_type"] or "missing").removeprefix("special_cause_").replace("_", " "),
+            ", ".join(p["rules"]),
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"Variation: {(report.variation or 'none').replace('_', ' ')}")
+    out.print(f"Assurance: {(report.assurance or 'no target').replace('_', ' ')}")
+
+
+def _write_spc_chart(report: Any, path: Path, *, title: str, overwrite: bool) -> None:
+    import pandas as pd
+
+    from policeperf.outfile import write_text
+    from policeperf.report.charts import spc_chart_svg
+
+    points = report.points()
+    rows = pd.DataFrame({
+        "month": [p["date"] for p in points], "value": [p["value"] for p in points],
+        "spc_mean": [p["mean"] for p in points], "spc_upper": [p["upl"] for p in points],
+        "spc_lower": [p["lpl"] for p in points], "spc_class": [p["point_type"] for p in points],
+    })  # fmt: skip
+    write_text(path, spc_chart_svg(rows, title=title), overwrite=overwrite)
+
+
 def harm_for_report(
     db: Store, model: Any, reporting: Any, force: str, cohort_file: Path | None = None
 ) -> Any:

@@ -133,13 +133,24 @@ def test_records_and_spc_facts_are_present_for_the_reporting_month(march: pd.Dat
         "special_cause_improvement",
         "special_cause_concern",
     }
-    assert row["spc_locked"]
+    # Limits from every month of the unbroken series, as NHSRplotthedots draws them: not held.
+    assert not row["spc_locked"]
     assert row["trend_direction"] in {"up", "down", "none"}
     assert march.loc["calls_999_answered_10s", "spc_assurance"] in {
         "consistently_pass",
         "hit_or_miss",
         "consistently_fail",
     }
+
+
+def test_spc_limits_of_the_demo_come_from_every_month_of_the_series(results: pd.DataFrame) -> None:
+    series = results[(results["measure_id"] == "domestic_abuse_crime") & (results["area"] == "all")]
+    series = series.sort_values("month")
+    assert series["value"].notna().all()
+    assert series["spc_mean"].iloc[-1] == pytest.approx(series["value"].mean())
+    # A rising series: low early, high late, and ordinary months between (not all special cause).
+    assert (series["spc_class"] == "common_cause").any()
+    assert series["spc_class"].iloc[-1] == "special_cause_neutral_high"
 
 
 def test_harm_rows_carry_the_crimes_behind_their_days(results: pd.DataFrame) -> None:

@@ -562,32 +562,49 @@ def _spc_runs(
 def _spc(
     m: Measure, ctx: Context, months: list[date], vals: list[float | None]
 ) -> spc_mod.SpcResult | None:
+    """The run's chart as NHSRplotthedots draws it, inside each rebase group; its limits are
+    clipped to what the measure can take (no count below 0, no percentage beyond 0-100)."""
     if any(v is None for v in vals) or len(vals) < 2:
         return None
     settings = ctx.framework.settings.spc
+    position = {month: k for k, month in enumerate(months)}
     rebase = [
-        months.index(date(int(r[:4]), int(r[5:7]), 1))
+        position[date(int(r[:4]), int(r[5:7]), 1)]
         for r in settings.rebase
-        if date(int(r[:4]), int(r[5:7]), 1) in months
+        if date(int(r[:4]), int(r[5:7]), 1) in position
     ]
+    options = spc_mod.SpcOptions(
+        fix_after=settings.fix_after_points, shift_points=settings.shift_points,
+        trend_points=settings.trend_points, screen_outliers=settings.screen_outliers,
+        bounds=(0.0, 100.0 if m.unit == "pct" else None),
+    )  # fmt: skip
+    period = settings.limits_period
+    limits_from = None
+    if period is not None:
+        first, last = (date(int(p[:4]), int(p[5:7]), 1) for p in period)
+        limits_from = np.array([first <= month <= last for month in months])
     return spc_mod.evaluate_spc(
-        [float(v) for v in vals],  # type: ignore[arg-type]
-        polarity=m.polarity, baseline_points=settings.baseline_points, shift_points=settings.shift_points,
-        trend_points=settings.trend_points, rebase_at=rebase, screen_outliers=settings.screen_outliers,
+        np.array(vals, dtype=float), improvement=spc_mod.IMPROVEMENT_OF_POLARITY[m.polarity],
+        rebase_at=rebase, options=options, limits_from=limits_from,
     )  # fmt: skip
 
 
 def _spc_fields(
     found: tuple[spc_mod.SpcResult, int, date | None] | None, m: Measure
 ) -> dict[str, Any]:
-    if found is None or found[0].limits[found[1]] is None:
+    """A month's SPC columns; a run without limits (one point, or no variation once outliers
+    are screened) still says the month is common cause, with no limits drawn."""
+    if found is None:
         return {"spc_class": None, "spc_rule": None}
     spc, i, restarted = found
-    lim = spc.limits[i]
-    assert lim is not None
+    lim = spc.limits(i)
+    if lim is None:
+        return {"spc_class": None, "spc_rule": None}
+    improvement = spc_mod.IMPROVEMENT_OF_POLARITY[m.polarity]
     return {
-        "spc_mean": lim.mean, "spc_lower": lim.lower, "spc_upper": lim.upper,
-        "spc_lower_near": lim.lower_near, "spc_upper_near": lim.upper_near, "spc_locked": lim.locked,
-        "spc_rule": spc.rules[i] or None, "spc_side": spc.sides[i] or None, "spc_class": spc.classes[i],
-        "spc_assurance": spc_mod.assurance(lim, m.target, m.polarity), "spc_restarted": restarted,
+        "spc_mean": lim.mean, "spc_lower": _none(lim.lower), "spc_upper": _none(lim.upper),
+        "spc_lower_near": _none(lim.lower_near), "spc_upper_near": _none(lim.upper_near),
+        "spc_locked": lim.locked, "spc_rule": spc.rules[i] or None, "spc_side": spc.sides[i] or None,
+        "spc_class": spc.types[i], "spc_assurance": spc_mod.assurance(lim, m.target, improvement),
+        "spc_restarted": restarted,
     }  # fmt: skip

@@ -172,23 +172,58 @@ def parse_fy(label: str) -> int:
 
 
 class SpcSettings(Frozen):
-    baseline_points: int = Field(
-        12, ge=2, description="points the limits are computed from, then locked"
+    """SPC as NHSRplotthedots draws it unless changed: limits from every point of an unbroken
+    series (of each rebase group), moving ranges screened for outliers, 7-point runs."""
+
+    fix_after_points: int | None = Field(
+        None,
+        ge=12,
+        description="limits from the first n points of each group, held after (none: all points)",
     )
     shift_points: int = Field(7, ge=6, le=9, description="run of points on one side of the mean")
     trend_points: int = Field(7, ge=5, le=9, description="run of points each higher (or lower)")
     screen_outliers: bool = Field(
-        False, description="drop moving ranges above 3.267 x mean (Nelson)"
+        True, description="drop moving ranges of 3.267 x their mean or more (Nelson)"
     )
     rebase: tuple[str, ...] = Field((), description="months (YYYY-MM) from which limits restart")
+    limits_period: tuple[str, str] | None = Field(
+        None,
+        description="first and last month (YYYY-MM) whose points give the limits, held after "
+        "(none: all points)",
+    )
 
-    @field_validator("rebase")
+    @field_validator("rebase", "limits_period")
     @classmethod
-    def _months(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [m for m in value if not re.fullmatch(r"(?!0000)\d{4}-(0[1-9]|1[0-2])", m)]
+    def _months(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        bad = [m for m in value or () if not re.fullmatch(r"(?!0000)\d{4}-(0[1-9]|1[0-2])", m)]
         if bad:
             raise ValueError(f"got {bad[0]!r}; expected months as YYYY-MM, e.g. 2020-04")
         return value
+
+    @field_validator("limits_period")
+    @classmethod
+    def _in_order(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"got {list(value)}; expected the first month, then the last")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_to_fix(self) -> SpcSettings:
+        if self.fix_after_points is not None and self.limits_period is not None:
+            raise ValueError(
+                "fix_after_points and limits_period: expected one way to fix the limits"
+            )
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        if isinstance(data, dict) and "baseline_points" in data:
+            raise ValueError(
+                "baseline_points is now fix_after_points (at least 12); leave it out to take "
+                "the limits from every point, as NHSRplotthedots does"
+            )
+        return data
 
 
 class Settings(Frozen):

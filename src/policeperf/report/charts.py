@@ -281,6 +281,13 @@ def measure_charts(
     return {m: Chart(m, area, svg, text) for (m, _, text), svg in zip(jobs, svgs, strict=True)}
 
 
+def spc_chart_svg(rows: pd.DataFrame, *, title: str, unit: str = "") -> str:
+    """One series as an SVG chart with its SPC limits and point types: rows with month, value,
+    spc_mean, spc_upper, spc_lower and spc_class (e.g. `policeperf spc --chart`)."""
+    spec = series_spec(rows, title=title, unit=unit, months=len(rows))
+    return _svg(json.dumps(spec, default=str))
+
+
 def _svg(spec: str) -> str:
     svg = vl_convert.vegalite_to_svg(spec)
     return svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
