@@ -18,11 +18,11 @@ from policeperf.ingest.batch import StageFiles
 from policeperf.ingest.files import InputFile, police_uk_name_parts, read_header
 from policeperf.ingest.reader import Staged, stage_csv
 from policeperf.ingest.reference_tables import (
-    AREA_FROM_JOIN,
+    AREA_FROM_PLACES,
     ASB_CATEGORY,
-    DISTRICT_FROM_JOIN,
+    DISTRICT_FROM_PLACES,
     POLICE_UK_CATEGORIES,
-    geography_join,
+    places_join,
 )
 from policeperf.ingest.validate import Route, Source, sql_str
 from policeperf.store.schema import ASB_INCIDENTS, CRIMES, OUTCOMES, STOP_SEARCHES
@@ -64,8 +64,8 @@ def _month(name: str = "Month") -> Source:
 
 def _geo_sources() -> dict[str, Source]:
     return {
-        "district": Source(DISTRICT_FROM_JOIN, "LSOA code"),
-        "area": Source(AREA_FROM_JOIN, "LSOA code"),
+        "district": Source(DISTRICT_FROM_PLACES, "LSOA code"),
+        "area": Source(AREA_FROM_PLACES, "LSOA code"),
         "lsoa_code": Source(c("LSOA code"), "LSOA code"),
         "lsoa_name": Source(c("LSOA name"), "LSOA name"),
         "location": Source(c("Location"), "Location"),
@@ -74,9 +74,7 @@ def _geo_sources() -> dict[str, Source]:
     }
 
 
-_GEO_FROM = "{stage} s" + geography_join(
-    f"trim({c('Falls within')})", c("LSOA code"), c("LSOA name")
-)
+_GEO_FROM = "{stage} s" + places_join(f"trim({c('Falls within')})", c("LSOA code"), c("LSOA name"))
 _IS_ASB = f"trim({c('Crime type')}) = {sql_str(ASB_CATEGORY)}"
 _CATEGORIES = tuple(x for x in POLICE_UK_CATEGORIES if x != ASB_CATEGORY)
 

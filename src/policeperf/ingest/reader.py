@@ -138,12 +138,23 @@ def stage_csv(
             )
             for path, line, column, error_type, message, text, start in found
         )
-        con.register(f"__names_{n}", pa.table({"path": list(names), "name": list(names.values())}))
-        _number_lines(con, raw, table, f"__names_{n}", rejected)
         repaired = any(path.parent == Path(tmp) for path in reading.values())
+        numbers = f"__names_{n}"
+        con.execute(f"CREATE TEMP TABLE {numbers} (path VARCHAR, name VARCHAR)")
+        con.executemany(f"INSERT INTO {numbers} VALUES (?, ?)", list(names.items()))
+        as_view = not rejected and not repaired and _in_file_order(con, raw, numbers)
+        if not as_view:
+            _number_lines(con, raw, table, numbers, rejected)
     con.execute(f"DROP TABLE {rejects}")
     con.execute(f"DROP TABLE {scans}")
-    con.unregister(f"__names_{n}")
+    if as_view:
+        # Every record parsed and the rows lie file after file in order: a row's line is its
+        # place in its file plus the header, so nothing needs copying.
+        con.execute(
+            f"""CREATE TEMP VIEW {table} AS
+            SELECT nm.name AS __file, r.rowid - nm.first_row + 2 AS __line, r.* EXCLUDE (__path)
+            FROM {raw} r JOIN {numbers} nm ON nm.path = r.__path"""
+        )
     if repaired:
         rejected += _take_marked(con, table, columns, delimiter)
     counts = dict(con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY 1").fetchall())
@@ -151,8 +162,25 @@ def stage_csv(
         table=table,
         rows={name: int(counts.get(name, 0)) for name in original.values()},
         rejected=rejected,
-        cleanup=(f"TABLE {table}", f"TABLE {raw}"),
+        cleanup=(f"VIEW {table}" if as_view else f"TABLE {table}", f"TABLE {raw}",
+                 f"TABLE {numbers}"),
+    )  # fmt: skip
+
+
+def _in_file_order(con: duckdb.DuckDBPyConnection, raw: str, numbers: str) -> bool:
+    """Whether each file's rows of `raw` hold consecutive row ids (the reader keeps the files'
+    order and each file's row order); notes each file's first row id in `numbers`."""
+    con.execute(f"ALTER TABLE {numbers} ADD COLUMN first_row BIGINT")
+    con.execute(
+        f"""UPDATE {numbers} nm SET first_row = f.lo FROM (
+            SELECT __path, min(rowid) AS lo, max(rowid) - min(rowid) + 1 = count(*) AS whole
+            FROM {raw} GROUP BY 1) f WHERE nm.path = f.__path AND f.whole"""
     )
+    spans = con.execute(
+        f"SELECT count(*) FILTER (WHERE first_row IS NULL), count(*) FROM {numbers} nm "
+        f"WHERE EXISTS (SELECT 1 FROM {raw} r WHERE r.__path = nm.path)"
+    ).fetchall()[0]
+    return int(spans[0]) == 0
 
 
 def _read_csv(
