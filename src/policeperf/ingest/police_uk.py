@@ -116,7 +116,12 @@ def street_routes() -> list[Route]:
 
 
 def outcome_routes() -> list[Route]:
-    types = "list_transform(string_split(lab.outcome_types, ';'), lambda x: x::SMALLINT)"
+    types = "list_transform(string_split(outcome_types, ';'), lambda x: x::SMALLINT)"
+    # Each label's types are worked out once in the join, not once per row.
+    labels = (
+        f"SELECT label, CASE WHEN coalesce(outcome_types, '') = '' THEN []::SMALLINT[] "
+        f"ELSE {types} END AS types FROM ref_outcome_labels"
+    )
     return [
         Route(
             OUTCOMES,
@@ -134,19 +139,18 @@ def outcome_routes() -> list[Route]:
                 "outcome_types": Source(
                     c("Outcome type"),
                     "Outcome type",
-                    typed=f"CASE WHEN lab.label IS NULL THEN NULL "
-                    f"WHEN coalesce(lab.outcome_types, '') = '' THEN []::SMALLINT[] ELSE {types} END",
+                    typed="lab.types",
                     expected="a data.police.uk outcome label",
                 ),
                 "outcome_type": Source(
                     "NULL",
                     "Outcome type",
-                    typed=f"CASE WHEN len({types}) = 1 THEN ({types})[1] END",
+                    typed="CASE WHEN len(lab.types) = 1 THEN lab.types[1] END",
                 ),
                 **_geo_sources(),
             },
             from_sql=_GEO_FROM
-            + f" LEFT JOIN ref_outcome_labels lab ON lab.label = trim({c('Outcome type')})",
+            + f" LEFT JOIN ({labels}) lab ON lab.label = trim({c('Outcome type')})",
             raw_columns=OUTCOMES_HEADER,
         )
     ]

@@ -238,17 +238,20 @@ def plan_revisions(
     plan = RevisionPlan(policy, ids)
     spans = file_spans(con, typed)
     held: dict[Span, tuple[int, str]] = {}
+    # The current batches of this source and kind by span, read once for all files.
+    current: dict[Span, list[tuple[int, str]]] = {}
+    for batch_id, name, forces, first, last in con.execute(
+        """SELECT batch_id, file, forces, first_month, last_month FROM ingest_batches
+           WHERE source = ? AND kind = ? AND superseded_by IS NULL AND first_month IS NOT NULL
+           ORDER BY batch_id""",
+        [source, kind],
+    ).fetchall():
+        current.setdefault(Span(forces, first, last), []).append((int(batch_id), str(name)))
     for file in ids:  # in batch order
         span = spans.get(file)
         if span is None or span.first_month is None:
             continue
-        stored = con.execute(
-            """SELECT batch_id, file FROM ingest_batches
-               WHERE source = ? AND kind = ? AND superseded_by IS NULL
-                 AND forces IS NOT DISTINCT FROM ? AND first_month = ? AND last_month = ?
-               ORDER BY batch_id""",
-            [source, kind, span.forces, span.first_month, span.last_month],
-        ).fetchall()
+        stored = current.get(span, [])
         earlier = held.get(span)
         if policy == "first":
             keeper = (int(stored[0][0]), str(stored[0][1])) if stored else earlier
@@ -260,10 +263,11 @@ def plan_revisions(
         if earlier is not None:
             plan.superseded_in_group[earlier[1]] = ids[file]
         held[span] = (ids[file], file)
-        old = [int(r[0]) for r in stored]
+        old = [r[0] for r in stored]
         if old:
             plan.supersedes[file] = old
             _supersede_batches(con, typed, old, ids[file])
+            current[span] = []  # superseded: no longer current for a later file
     return plan
 
 
@@ -341,6 +345,12 @@ def _mark_repeats_in_file(
     """A key repeated within one file is a duplicate of its first occurrence: one file is one
     publication."""
     by_key = ", ".join("x." + ident(k) for k in key)
+    same = " AND ".join(f"x.{ident(k)} IS NOT DISTINCT FROM r.{ident(k)}" for k in key)
+    # The window sorts only the keys a file repeats, found first by grouping.
+    repeated = (
+        f"SELECT x.__file, {by_key} FROM {typed} x WHERE x.__reason IS NULL "
+        "GROUP BY ALL HAVING count(*) > 1"
+    )
     con.execute(
         f"""
         UPDATE {typed} t SET __field = {sql_str(label)}, __check = 'duplicate',
@@ -348,7 +358,8 @@ def _mark_repeats_in_file(
                        || d.first_line || ' of this file'
         FROM (SELECT x.__file, x.__line, first_value(x.__line) OVER w AS first_line,
                      row_number() OVER w AS n
-              FROM {typed} x WHERE x.__reason IS NULL
+              FROM {typed} x SEMI JOIN ({repeated}) r ON x.__file = r.__file AND {same}
+              WHERE x.__reason IS NULL
               WINDOW w AS (PARTITION BY x.__file, {by_key} ORDER BY x.__line)) d
         WHERE t.__file = d.__file AND t.__line = d.__line AND d.n > 1
         """
