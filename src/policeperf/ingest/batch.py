@@ -27,7 +27,7 @@ from policeperf.ingest.revisions import (
     RevisionPolicy,
     plan_revisions,
 )
-from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
+from policeperf.ingest.validate import Route, build_typed, ident, make_helpers, raw_text, sql_str
 from policeperf.store import Store, coverage
 
 Clock = Callable[[], datetime]
@@ -127,8 +127,11 @@ def run_batches(
             routed: dict[str, int] = {}
             spans: dict[str, list[_FileSummary]] = {f.name: [] for f in todo}
             typed_tables = [(f"{staged.table}_r{i}", route) for i, route in enumerate(routes)]
+            helpers = make_helpers(con, staged.table, routes)
             for typed, route in typed_tables:
                 build_typed(con, staged.table, route, typed)
+            for helper in helpers:
+                con.execute(f"DROP TABLE {helper}")
             plan: RevisionPlan | None = None
             if revisions is not None:
                 plan = plan_revisions(

@@ -21,8 +21,10 @@ from policeperf.ingest.reference_tables import (
     AREA_FROM_PLACES,
     ASB_CATEGORY,
     DISTRICT_FROM_PLACES,
+    PLACES,
     POLICE_UK_CATEGORIES,
     places_join,
+    places_table,
 )
 from policeperf.ingest.validate import Route, Source, sql_str
 from policeperf.store.schema import ASB_INCIDENTS, CRIMES, OUTCOMES, STOP_SEARCHES
@@ -74,7 +76,9 @@ def _geo_sources() -> dict[str, Source]:
     }
 
 
-_GEO_FROM = "{stage} s" + places_join(f"trim({c('Falls within')})", c("LSOA code"), c("LSOA name"))
+_PLACE = (f"trim({c('Falls within')})", c("LSOA code"), c("LSOA name"))
+_GEO_FROM = "{stage} s" + places_join(*_PLACE)
+_GEO_TABLES = {PLACES: places_table(*_PLACE)}
 _IS_ASB = f"trim({c('Crime type')}) = {sql_str(ASB_CATEGORY)}"
 _CATEGORIES = tuple(x for x in POLICE_UK_CATEGORIES if x != ASB_CATEGORY)
 
@@ -98,6 +102,7 @@ def street_routes() -> list[Route]:
         },
         where=f"NOT coalesce({_IS_ASB}, false)",
         from_sql=_GEO_FROM,
+        helpers=_GEO_TABLES,
         raw_columns=STREET_HEADER,
     )
     asb = Route(
@@ -110,6 +115,7 @@ def street_routes() -> list[Route]:
         },
         where=f"coalesce({_IS_ASB}, false)",
         from_sql=_GEO_FROM,
+        helpers=_GEO_TABLES,
         raw_columns=STREET_HEADER,
     )
     return [crimes, asb]
@@ -151,6 +157,7 @@ def outcome_routes() -> list[Route]:
             },
             from_sql=_GEO_FROM
             + f" LEFT JOIN ({labels}) lab ON lab.label = trim({c('Outcome type')})",
+            helpers=_GEO_TABLES,
             raw_columns=OUTCOMES_HEADER,
         )
     ]

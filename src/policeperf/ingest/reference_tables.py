@@ -73,18 +73,29 @@ def geography_join(force: str, lsoa_code: str, lsoa_name: str) -> str:
     )
 
 
-def places_join(force: str, lsoa_code: str, lsoa_name: str) -> str:
-    """A LEFT JOIN giving alias `geo` (`district`, `area`): the `geography_join` worked out once
-    per distinct (force, LSOA code, LSOA name) of the staged rows rather than once per row, as a
-    month of a force names a few hundred places in tens of thousands of rows. The expressions
-    may refer to staged columns through alias `s`."""
+PLACES = "_places"
+"""Suffix of the staged table's places table made from `places_table`."""
+
+
+def places_table(force: str, lsoa_code: str, lsoa_name: str) -> str:
+    """SELECT of each distinct (force, LSOA code, LSOA name) of the staged rows with the district
+    and area `geography_join` gives it: worked out once per place rather than once per row (a
+    month of a force names a few hundred places in tens of thousands of rows), and once for all
+    routes of a stage. The expressions may refer to staged columns through alias `s`."""
     inner = geography_join("u.f", "u.c", "u.n")
     return (
-        " LEFT JOIN (SELECT u.f, u.c, u.n, coalesce(d1.district, d2.district, d3.lad_prefix) AS district,"
+        "SELECT u.f, u.c, u.n, coalesce(d1.district, d2.district, d3.lad_prefix) AS district,"
         " coalesce(d1.area, d2.area) AS area"
         f" FROM (SELECT DISTINCT {force} AS f, {lsoa_code} AS c, {lsoa_name} AS n FROM {{stage}} s) u"
-        f"{inner}) geo ON geo.f IS NOT DISTINCT FROM {force} AND geo.c IS NOT DISTINCT FROM"
-        f" {lsoa_code} AND geo.n IS NOT DISTINCT FROM {lsoa_name}"
+        f"{inner}"
+    )
+
+
+def places_join(force: str, lsoa_code: str, lsoa_name: str) -> str:
+    """A LEFT JOIN giving alias `geo` (`district`, `area`) from the places table."""
+    return (
+        f" LEFT JOIN {{stage}}{PLACES} geo ON geo.f IS NOT DISTINCT FROM {force}"
+        f" AND geo.c IS NOT DISTINCT FROM {lsoa_code} AND geo.n IS NOT DISTINCT FROM {lsoa_name}"
     )
 
 

@@ -50,6 +50,21 @@ class Route:
     from_sql: str = "{stage} s"
     raw_columns: Sequence[str] = field(default_factory=tuple)
     """Staged columns shown in the quarantined `raw` text and checked for NUL bytes."""
+    helpers: Mapping[str, str] = field(default_factory=dict)
+    """Temporary tables `from_sql` joins, made once per stage for all its routes: name suffix ->
+    SELECT, `{stage}` standing for the staged table in both (see `make_helpers`)."""
+
+
+def make_helpers(con: duckdb.DuckDBPyConnection, stage: str, routes: Sequence[Route]) -> list[str]:
+    """Create the helper tables of `routes` for staged table `stage`; returns their names."""
+    made: list[str] = []
+    for route in routes:
+        for suffix, select in route.helpers.items():
+            name = stage + suffix
+            if name not in made:
+                con.execute(f"CREATE TEMP TABLE {name} AS {select.replace('{stage}', stage)}")
+                made.append(name)
+    return made
 
 
 def sql_str(value: object) -> str:
