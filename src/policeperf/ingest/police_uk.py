@@ -26,7 +26,7 @@ from policeperf.ingest.reference_tables import (
     places_join,
     places_table,
 )
-from policeperf.ingest.validate import Route, Source, sql_str
+from policeperf.ingest.validate import Route, Source, sql_str, trim_sql
 from policeperf.store.schema import ASB_INCIDENTS, CRIMES, OUTCOMES, STOP_SEARCHES
 
 SOURCE = "police-uk"
@@ -60,7 +60,7 @@ def c(name: str) -> str:
 
 
 def _month(name: str = "Month") -> Source:
-    return Source(c(name), name, typed=f"try_strptime(trim({c(name)}), '{MONTH}')::DATE",
+    return Source(c(name), name, typed=f"try_strptime({trim_sql(c(name))}, '{MONTH}')::DATE",
                   expected="a month (YYYY-MM)")  # fmt: skip
 
 
@@ -76,10 +76,10 @@ def _geo_sources() -> dict[str, Source]:
     }
 
 
-_PLACE = (f"trim({c('Falls within')})", c("LSOA code"), c("LSOA name"))
+_PLACE = (trim_sql(c("Falls within")), c("LSOA code"), c("LSOA name"))
 _GEO_FROM = "{stage} s" + places_join(*_PLACE)
 _GEO_TABLES = {PLACES: places_table(*_PLACE)}
-_IS_ASB = f"trim({c('Crime type')}) = {sql_str(ASB_CATEGORY)}"
+_IS_ASB = f"{trim_sql(c('Crime type'))} = {sql_str(ASB_CATEGORY)}"
 _CATEGORIES = tuple(x for x in POLICE_UK_CATEGORIES if x != ASB_CATEGORY)
 
 
@@ -156,7 +156,7 @@ def outcome_routes() -> list[Route]:
                 **_geo_sources(),
             },
             from_sql=_GEO_FROM
-            + f" LEFT JOIN ({labels}) lab ON lab.label = trim({c('Outcome type')})",
+            + f" LEFT JOIN ({labels}) lab ON lab.label = {trim_sql(c('Outcome type'))}",
             helpers=_GEO_TABLES,
             raw_columns=OUTCOMES_HEADER,
         )
@@ -175,8 +175,8 @@ def stop_search_routes(force: str) -> list[Route]:
                 "searched_at": Source(
                     c("Date"),
                     "Date",
-                    typed=f"coalesce(try_strptime(trim({c('Date')}), '%Y-%m-%dT%H:%M:%S%z')::TIMESTAMP,"
-                    f" try_cast(trim({c('Date')}) AS TIMESTAMP))",
+                    typed=f"coalesce(try_strptime({trim_sql(c('Date'))}, '%Y-%m-%dT%H:%M:%S%z')::TIMESTAMP,"
+                    f" try_cast({trim_sql(c('Date'))} AS TIMESTAMP))",
                     expected="an ISO 8601 date and time",
                 ),
                 "search_type": text("Type"),

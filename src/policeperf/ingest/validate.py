@@ -75,6 +75,17 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def trim_sql(text: str) -> str:
+    """SQL equal to `trim(text)` at a fraction of its cost on ordinary values: DuckDB's trim
+    removes Unicode space separators, so it walks every character; only text that starts or
+    ends with a space, or holds any non-ASCII character (fewer bytes than characters), can
+    change, and only that is trimmed."""
+    return (
+        f"(CASE WHEN starts_with({text}, ' ') OR ends_with({text}, ' ') "
+        f"OR strlen({text}) <> length({text}) THEN trim({text}) ELSE {text} END)"
+    )
+
+
 def _expected(column: Column, source: Source) -> str:
     if source.expected:
         return source.expected
@@ -150,7 +161,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, stage: str, route: Route, target
         source = route.sources.get(column.name)
         if source is None:
             continue
-        inner.append(f"nullif(trim({source.expr}), '') AS {ident('__r_' + column.name)}")
+        inner.append(f"nullif({trim_sql(source.expr)}, '') AS {ident('__r_' + column.name)}")
         if source.typed is not None:
             inner.append(f"{source.typed} AS {ident('__t_' + column.name)}")
 
