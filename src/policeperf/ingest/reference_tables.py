@@ -52,11 +52,16 @@ def register_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM __reference")
         con.unregister("__reference")
     # Every local authority with the force it lies in, under the name LSOA names start with.
+    # Forces are matched to the lookup's few force names first: the condition is not an
+    # equality, so joined to every LSOA it would compare each with every force.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ref_lads AS
-        SELECT DISTINCT regexp_replace(l.lsoa11_name, {_LSOA_SUFFIX}, '') AS lad_prefix, f.name AS force
-        FROM ref_lsoa11 l JOIN ref_forces f
-          ON f.prc_name = l.police_force OR starts_with(f.name, l.police_force || ' ')
+        WITH named AS (
+            SELECT p.police_force, f.name AS force
+            FROM (SELECT DISTINCT police_force FROM ref_lsoa11) p JOIN ref_forces f
+              ON f.prc_name = p.police_force OR starts_with(f.name, p.police_force || ' '))
+        SELECT DISTINCT regexp_replace(l.lsoa11_name, {_LSOA_SUFFIX}, '') AS lad_prefix, n.force
+        FROM ref_lsoa11 l JOIN named n USING (police_force)
         UNION SELECT lad_prefix, force FROM ref_lad_extra"""
     )
 
