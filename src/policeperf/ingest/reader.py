@@ -140,9 +140,7 @@ def stage_csv(
         )
         repaired = any(path.parent == Path(tmp) for path in reading.values())
         numbers = f"__names_{n}"
-        con.execute(f"CREATE TEMP TABLE {numbers} (path VARCHAR, name VARCHAR)")
-        con.executemany(f"INSERT INTO {numbers} VALUES (?, ?)", list(names.items()))
-        as_view = not rejected and not repaired and _in_file_order(con, raw, numbers)
+        as_view = _number_files(con, raw, numbers, names) and not rejected and not repaired
         if not as_view:
             _number_lines(con, raw, table, numbers, rejected)
     con.execute(f"DROP TABLE {rejects}")
@@ -167,20 +165,24 @@ def stage_csv(
     )  # fmt: skip
 
 
-def _in_file_order(con: duckdb.DuckDBPyConnection, raw: str, numbers: str) -> bool:
-    """Whether each file's rows of `raw` hold consecutive row ids (the reader keeps the files'
-    order and each file's row order); notes each file's first row id in `numbers`."""
-    con.execute(f"ALTER TABLE {numbers} ADD COLUMN first_row BIGINT")
+def _number_files(
+    con: duckdb.DuckDBPyConnection, raw: str, numbers: str, names: dict[str, str]
+) -> bool:
+    """Create table `numbers`: each file's path, name and, when its rows of `raw` hold
+    consecutive row ids, the first (the reader keeps the files' order and each file's row
+    order). Returns whether every file with rows has one."""
+    values = ", ".join(f"({_sql_str(p)}, {_sql_str(name)})" for p, name in names.items())
     con.execute(
-        f"""UPDATE {numbers} nm SET first_row = f.lo FROM (
+        f"""CREATE TEMP TABLE {numbers} AS
+        SELECT n.path, n.name, CASE WHEN f.whole THEN f.lo END AS first_row, f.lo IS NOT NULL AS has_rows
+        FROM (VALUES {values}) n(path, name) LEFT JOIN (
             SELECT __path, min(rowid) AS lo, max(rowid) - min(rowid) + 1 = count(*) AS whole
-            FROM {raw} GROUP BY 1) f WHERE nm.path = f.__path AND f.whole"""
+            FROM {raw} GROUP BY 1) f ON f.__path = n.path"""
     )
-    spans = con.execute(
-        f"SELECT count(*) FILTER (WHERE first_row IS NULL), count(*) FROM {numbers} nm "
-        f"WHERE EXISTS (SELECT 1 FROM {raw} r WHERE r.__path = nm.path)"
-    ).fetchall()[0]
-    return int(spans[0]) == 0
+    missing = con.execute(
+        f"SELECT count(*) FROM {numbers} WHERE has_rows AND first_row IS NULL"
+    ).fetchall()
+    return int(missing[0][0]) == 0
 
 
 def _read_csv(
