@@ -10,7 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policeperf.ingest.reader import stage_csv
+from policeperf.ingest.run import ingest_police_uk
 from policeperf.ingest.validate import trim_sql
+from policeperf.store import Store
+from tests.ingest.test_hostile_inputs import good_lines, street_csv
 
 SPACES = [" ", "\u00a0", "\u3000", "\u2009", "\t", "\n", "\u200b", "x", "é", ""]
 
@@ -77,3 +80,21 @@ def test_line_numbers_with_a_rejected_line_skip_it(tmp_path: Path) -> None:
     rows = con.execute(f"SELECT __file, __line, a FROM {staged.table} ORDER BY 2").fetchall()
     assert rows == [("one", 2, "x1"), ("one", 4, "x3")]
     assert [(r.file, r.line) for r in staged.rejected] == [("one", 3)]
+
+
+def test_swallowed_lines_are_found_in_the_one_quoted_file_of_a_kind(tmp_path: Path) -> None:
+    """Files without a quote are not searched for fields holding lines; one that has quotes
+    still is, among files that have none."""
+    clean = good_lines(100)
+    quoted = good_lines(200, start=1000)
+    quoted[50] = quoted[50].replace("On or near Mill Road", '"On or near Mill Road')
+    quoted[120] = quoted[120].replace("Mill Road", 'Mill Road"')
+    (tmp_path / "2024-01-cambridgeshire-street.csv").write_bytes(street_csv(clean))
+    (tmp_path / "2024-02-cambridgeshire-street.csv").write_bytes(street_csv(quoted))
+    with Store(tmp_path / "s.duckdb") as db:
+        first, second = ingest_police_uk(db, [tmp_path]).batches
+        assert (first.rows_in, first.rows_accepted) == (100, 100)
+        assert (second.rows_in, second.rows_accepted) == (200, 199)
+        assert db.fetchall("SELECT file, line, check_name FROM quarantine") == [
+            (str(tmp_path / "2024-02-cambridgeshire-street.csv"), 52, "unbalanced_quote")
+        ]

@@ -106,16 +106,19 @@ def stage_csv(
     original = {str(path): name for path, name in files}
     reading = {str(path): path for path, _ in files}
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
+        quoted: set[str] = set()
         for attempt in range(MAX_REPAIR_ROUNDS + 1):
             if attempt == 0:
-                _repair_stray_cr(reading, Path(tmp))
+                quoted = _repair_stray_cr(reading, Path(tmp))
             names = {str(reading[p]): original[p] for p in original}
             try:
                 found = _read_csv(con, list(names), columns, delimiter, raw, rejects, scans)
             except duckdb.Error as exc:
                 raise InputFileError(_failed_file(exc, names), _first_line(exc)) from None
             spans = [(r[0], int(r[6])) for r in found if _spans_lines(r[5])]
-            spans += _swallowing_records(con, raw, columns, delimiter)
+            if quoted:  # without a quote no field can hold a line break
+                paths = [str(reading[k]) for k in sorted(quoted)]
+                spans += _swallowing_records(con, raw, columns, delimiter, paths)
             if not spans:
                 break
             if attempt == MAX_REPAIR_ROUNDS:
@@ -249,21 +252,27 @@ def _copy_for(reading: dict[str, Path], key: str, tmp: Path) -> Path:
     return copy
 
 
-def _repair_stray_cr(reading: dict[str, Path], tmp: Path) -> None:
+def _repair_stray_cr(reading: dict[str, Path], tmp: Path) -> set[str]:
     """Copy each file with LF or CRLF line ends that also holds a lone CR, the CR marked
-    (checked before reading: a failed read cannot be retried inside the batch's transaction)."""
+    (checked before reading: a failed read cannot be retried inside the batch's transaction).
+    Returns the files that hold a quote, as each is read here anyway."""
+    quoted: set[str] = set()
     for key, path in list(reading.items()):
         data = path.read_bytes()
+        if b'"' in data:
+            quoted.add(key)
         if b"\n" in data and _LONE_CR.search(data):
             _copy_for(reading, key, tmp).write_bytes(_LONE_CR.sub(STRAY_CR.encode(), data))
+    return quoted
 
 
 def _swallowing_records(
-    con: duckdb.DuckDBPyConnection, raw: str, columns: list[str], delimiter: str
+    con: duckdb.DuckDBPyConnection, raw: str, columns: list[str], delimiter: str, paths: list[str]
 ) -> list[tuple[str, int]]:
-    """(file, byte position) of parsed records whose quoted field swallowed whole lines: a field
-    with a line break followed by a line holding as many delimiters as a record has. Quotes are
-    balanced there, so the reader accepted it; but the user sees those lines as records."""
+    """(file, byte position) of parsed records of files `paths` whose quoted field swallowed
+    whole lines: a field with a line break followed by a line holding as many delimiters as a
+    record has. Quotes are balanced there, so the reader accepted it; but the user sees those
+    lines as records."""
     if len(columns) < 2:
         return []
     need = len(columns) - 1
@@ -272,14 +281,16 @@ def _swallowing_records(
     swallowed = " OR ".join(
         f"length({_ident(c)}) - length(replace({_ident(c)}, {d}, '')) >= {need}" for c in columns
     )
-    paths = [
+    listed = ", ".join(_sql_str(p) for p in paths)
+    suspects = [
         p
         for (p,) in con.execute(
-            f"SELECT DISTINCT __path FROM (SELECT * FROM {raw} WHERE {broken}) WHERE {swallowed}"
+            f"SELECT DISTINCT __path FROM (SELECT * FROM {raw} WHERE __path IN ({listed}) "
+            f"AND ({broken})) WHERE {swallowed}"
         ).fetchall()
     ]
     found: list[tuple[str, int]] = []
-    for path in paths:
+    for path in suspects:
         data = Path(path).read_bytes()
         text = data.decode("utf-8", "replace")
         if len(text.encode()) != len(data):
