@@ -59,7 +59,7 @@ def scans(files: list[Path], typed: bool = False) -> list[str]:
     return out
 
 
-def run(repeat: int = 3) -> Result:
+def run(repeat: int = 5) -> Result:
     folder = WORK / "cambs2024"
     shutil.rmtree(folder, ignore_errors=True)
     with zipfile.ZipFile(ARCHIVE) as zf:
