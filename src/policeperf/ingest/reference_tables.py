@@ -89,8 +89,7 @@ def places_table(force: str, lsoa_code: str, lsoa_name: str) -> str:
     routes of a stage. The expressions may refer to staged columns through alias `s`."""
     inner = geography_join("u.f", "u.c", "u.n")
     return (
-        "SELECT u.f, u.c, u.n, coalesce(d1.district, d2.district, d3.lad_prefix) AS district,"
-        " coalesce(d1.area, d2.area) AS area"
+        f"SELECT u.f, u.c, u.n, {DISTRICT_FROM_JOIN} AS district, {AREA_FROM_JOIN} AS area"
         f" FROM (SELECT DISTINCT {force} AS f, {lsoa_code} AS c, {lsoa_name} AS n FROM {{stage}} s) u"
         f"{inner}"
     )
@@ -109,4 +108,5 @@ DISTRICT_FROM_JOIN = "coalesce(d1.district, d2.district, d3.lad_prefix)"
 Wales) when it lies in the force; NULL outside the force."""
 AREA_FROM_JOIN = "coalesce(d1.area, d2.area)"
 DISTRICT_FROM_PLACES = "geo.district"
+"""The same, from the places table (`places_join`)."""
 AREA_FROM_PLACES = "geo.area"
