@@ -27,7 +27,7 @@ from policeperf.ingest.revisions import (
     RevisionPolicy,
     plan_revisions,
 )
-from policeperf.ingest.validate import Route, build_typed, ident, raw_text, sql_str
+from policeperf.ingest.validate import Route, build_typed, ident, make_helpers, raw_text, sql_str
 from policeperf.store import Store, coverage
 
 Clock = Callable[[], datetime]
@@ -68,12 +68,14 @@ class AccountingError(PolicePerfError):
     """rows_in != rows_accepted + rows_quarantined: a bug, so the batch is rolled back."""
 
 
-def already_ingested(store: Store, sha256: str, source: str, kind: str) -> int | None:
-    found = store.scalar(
-        "SELECT min(batch_id) FROM ingest_batches WHERE content_sha256 = ? AND source = ? AND kind = ?",
-        [sha256, source, kind],
+def already_ingested(store: Store, hashes: Sequence[str], source: str, kind: str) -> dict[str, int]:
+    """The first batch holding each content hash already ingested, asked in one query."""
+    rows = store.fetchall(
+        "SELECT content_sha256, min(batch_id) FROM ingest_batches "
+        "WHERE list_contains(?, content_sha256) AND source = ? AND kind = ? GROUP BY 1",
+        [list(hashes), source, kind],
     )
-    return None if found is None else int(found)
+    return {str(h): int(b) for h, b in rows}
 
 
 def run_batches(
@@ -95,8 +97,9 @@ def run_batches(
     results: dict[str, BatchResult] = {}
     todo: list[InputFile] = []
     seen: set[str] = set()
+    held = already_ingested(store, [f.sha256 for f in files], source, kind)
     for file in files:
-        previous = already_ingested(store, file.sha256, source, kind)
+        previous = held.get(file.sha256)
         if previous is not None or file.sha256 in seen:
             results[file.name] = BatchResult(file.name, source, kind, previous, skipped=True)
         else:
@@ -124,8 +127,11 @@ def run_batches(
             routed: dict[str, int] = {}
             spans: dict[str, list[_FileSummary]] = {f.name: [] for f in todo}
             typed_tables = [(f"{staged.table}_r{i}", route) for i, route in enumerate(routes)]
+            helpers = make_helpers(con, staged.table, routes)
             for typed, route in typed_tables:
                 build_typed(con, staged.table, route, typed)
+            for helper in helpers:
+                con.execute(f"DROP TABLE {helper}")
             plan: RevisionPlan | None = None
             if revisions is not None:
                 plan = plan_revisions(
@@ -163,6 +169,9 @@ def run_batches(
             staged.drop(con)
             con.unregister("__batch_files")
             finished = clock()
+            batch_rows: list[tuple[object, ...]] = []
+            covered: list[tuple[object, ...]] = []
+            slugs = dict(con.execute("SELECT slug, name FROM ref_forces").fetchall())
             for f in todo:
                 result = results[f.name]
                 if routed.get(f.name, 0) != staged.rows.get(f.name, 0):
@@ -184,22 +193,23 @@ def run_batches(
                     result.supersedes = plan.supersedes.get(f.name, [])
                     result.rows_revised = plan.revised.get(f.name, 0)
                     result.superseded_by = plan.superseded_in_group.get(f.name)
-                con.execute(
-                    "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
+                batch_rows.append(
+                    (
                         ids[f.name], source, kind, ",".join(r.table.name for r in routes), f.name,
                         f.sha256, started, finished, result.rows_in, result.rows_accepted,
                         result.rows_quarantined, ",".join(forces) or None,
                         min(months) if months else None, max(months) if months else None,
                         result.superseded_by,
-                    ],
+                    )
                 )  # fmt: skip
-                _record_coverage(con, ids[f.name], f, source, kind, routes, months, forces, period)
+                covered += _coverage_rows(ids[f.name], f, source, kind, routes, months, forces,
+                                          slugs, period)  # fmt: skip
+            coverage.insert_rows(con, "ingest_batches", batch_rows)
+            coverage.insert(con, covered)
     return [results[f.name] for f in files]
 
 
-def _record_coverage(
-    con: duckdb.DuckDBPyConnection,
+def _coverage_rows(
     batch_id: int,
     file: InputFile,
     source: str,
@@ -207,17 +217,17 @@ def _record_coverage(
     routes: Sequence[Route],
     row_months: Sequence[date],
     row_forces: Sequence[str],
+    slugs: dict[str, str],
     period: tuple[date, date] | None = None,
-) -> None:
+) -> list[tuple[object, ...]]:
     """A data.police.uk file covers the month and force in its name, rows or none; any other
     file covers the period its mapping declares, else the months from its first to its last
-    accepted record, for the forces in it."""
+    accepted record, for the forces in it. `slugs` maps force slugs to force names."""
     tables = list(dict.fromkeys(r.table.name for r in routes))
     named = police_uk_name_parts(file.name) if source == "police-uk" else None
     if named is not None:
         slug, month = named[0], police_uk_month(file.name)
-        found = con.execute("SELECT name FROM ref_forces WHERE slug = ?", [slug]).fetchall()
-        forces = [str(found[0][0])] if found else list(row_forces)
+        forces = [str(slugs[slug])] if slug in slugs else list(row_forces)
         months = [month] if month is not None else []
     else:
         forces = list(row_forces)
@@ -225,8 +235,8 @@ def _record_coverage(
             months = month_range(*period)
         else:
             months = month_range(min(row_months), max(row_months)) if row_months else []
-    coverage.record(con, batch_id, source=source, kind=kind, tables=tables, forces=forces,
-                    months=months)  # fmt: skip
+    return coverage.rows(batch_id, source=source, kind=kind, tables=tables, forces=forces,
+                         months=months)  # fmt: skip
 
 
 class NothingAcceptedError(PolicePerfError):

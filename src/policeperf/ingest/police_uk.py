@@ -18,13 +18,15 @@ from policeperf.ingest.batch import StageFiles
 from policeperf.ingest.files import InputFile, police_uk_name_parts, read_header
 from policeperf.ingest.reader import Staged, stage_csv
 from policeperf.ingest.reference_tables import (
-    AREA_FROM_JOIN,
+    AREA_FROM_PLACES,
     ASB_CATEGORY,
-    DISTRICT_FROM_JOIN,
+    DISTRICT_FROM_PLACES,
+    PLACES,
     POLICE_UK_CATEGORIES,
-    geography_join,
+    places_join,
+    places_table,
 )
-from policeperf.ingest.validate import Route, Source, sql_str
+from policeperf.ingest.validate import Route, Source, sql_str, trim_sql
 from policeperf.store.schema import ASB_INCIDENTS, CRIMES, OUTCOMES, STOP_SEARCHES
 
 SOURCE = "police-uk"
@@ -58,14 +60,14 @@ def c(name: str) -> str:
 
 
 def _month(name: str = "Month") -> Source:
-    return Source(c(name), name, typed=f"try_strptime(trim({c(name)}), '{MONTH}')::DATE",
+    return Source(c(name), name, typed=f"try_strptime({trim_sql(c(name))}, '{MONTH}')::DATE",
                   expected="a month (YYYY-MM)")  # fmt: skip
 
 
 def _geo_sources() -> dict[str, Source]:
     return {
-        "district": Source(DISTRICT_FROM_JOIN, "LSOA code"),
-        "area": Source(AREA_FROM_JOIN, "LSOA code"),
+        "district": Source(DISTRICT_FROM_PLACES, "LSOA code"),
+        "area": Source(AREA_FROM_PLACES, "LSOA code"),
         "lsoa_code": Source(c("LSOA code"), "LSOA code"),
         "lsoa_name": Source(c("LSOA name"), "LSOA name"),
         "location": Source(c("Location"), "Location"),
@@ -74,10 +76,10 @@ def _geo_sources() -> dict[str, Source]:
     }
 
 
-_GEO_FROM = "{stage} s" + geography_join(
-    f"trim({c('Falls within')})", c("LSOA code"), c("LSOA name")
-)
-_IS_ASB = f"trim({c('Crime type')}) = {sql_str(ASB_CATEGORY)}"
+_PLACE = (trim_sql(c("Falls within")), c("LSOA code"), c("LSOA name"))
+_GEO_FROM = "{stage} s" + places_join(*_PLACE)
+_GEO_TABLES = {PLACES: places_table(*_PLACE)}
+_IS_ASB = f"{trim_sql(c('Crime type'))} = {sql_str(ASB_CATEGORY)}"
 _CATEGORIES = tuple(x for x in POLICE_UK_CATEGORIES if x != ASB_CATEGORY)
 
 
@@ -100,6 +102,7 @@ def street_routes() -> list[Route]:
         },
         where=f"NOT coalesce({_IS_ASB}, false)",
         from_sql=_GEO_FROM,
+        helpers=_GEO_TABLES,
         raw_columns=STREET_HEADER,
     )
     asb = Route(
@@ -112,13 +115,19 @@ def street_routes() -> list[Route]:
         },
         where=f"coalesce({_IS_ASB}, false)",
         from_sql=_GEO_FROM,
+        helpers=_GEO_TABLES,
         raw_columns=STREET_HEADER,
     )
     return [crimes, asb]
 
 
 def outcome_routes() -> list[Route]:
-    types = "list_transform(string_split(lab.outcome_types, ';'), lambda x: x::SMALLINT)"
+    types = "list_transform(string_split(outcome_types, ';'), lambda x: x::SMALLINT)"
+    # Each label's types are worked out once in the join, not once per row.
+    labels = (
+        f"SELECT label, CASE WHEN coalesce(outcome_types, '') = '' THEN []::SMALLINT[] "
+        f"ELSE {types} END AS types FROM ref_outcome_labels"
+    )
     return [
         Route(
             OUTCOMES,
@@ -136,19 +145,19 @@ def outcome_routes() -> list[Route]:
                 "outcome_types": Source(
                     c("Outcome type"),
                     "Outcome type",
-                    typed=f"CASE WHEN lab.label IS NULL THEN NULL "
-                    f"WHEN coalesce(lab.outcome_types, '') = '' THEN []::SMALLINT[] ELSE {types} END",
+                    typed="lab.types",
                     expected="a data.police.uk outcome label",
                 ),
                 "outcome_type": Source(
                     "NULL",
                     "Outcome type",
-                    typed=f"CASE WHEN len({types}) = 1 THEN ({types})[1] END",
+                    typed="CASE WHEN len(lab.types) = 1 THEN lab.types[1] END",
                 ),
                 **_geo_sources(),
             },
             from_sql=_GEO_FROM
-            + f" LEFT JOIN ref_outcome_labels lab ON lab.label = trim({c('Outcome type')})",
+            + f" LEFT JOIN ({labels}) lab ON lab.label = {trim_sql(c('Outcome type'))}",
+            helpers=_GEO_TABLES,
             raw_columns=OUTCOMES_HEADER,
         )
     ]
@@ -166,8 +175,8 @@ def stop_search_routes(force: str) -> list[Route]:
                 "searched_at": Source(
                     c("Date"),
                     "Date",
-                    typed=f"coalesce(try_strptime(trim({c('Date')}), '%Y-%m-%dT%H:%M:%S%z')::TIMESTAMP,"
-                    f" try_cast(trim({c('Date')}) AS TIMESTAMP))",
+                    typed=f"coalesce(try_strptime({trim_sql(c('Date'))}, '%Y-%m-%dT%H:%M:%S%z')::TIMESTAMP,"
+                    f" try_cast({trim_sql(c('Date'))} AS TIMESTAMP))",
                     expected="an ISO 8601 date and time",
                 ),
                 "search_type": text("Type"),

@@ -106,16 +106,19 @@ def stage_csv(
     original = {str(path): name for path, name in files}
     reading = {str(path): path for path, _ in files}
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
+        quoted: set[str] = set()
         for attempt in range(MAX_REPAIR_ROUNDS + 1):
             if attempt == 0:
-                _repair_stray_cr(reading, Path(tmp))
+                quoted = _repair_stray_cr(reading, Path(tmp))
             names = {str(reading[p]): original[p] for p in original}
             try:
                 found = _read_csv(con, list(names), columns, delimiter, raw, rejects, scans)
             except duckdb.Error as exc:
                 raise InputFileError(_failed_file(exc, names), _first_line(exc)) from None
             spans = [(r[0], int(r[6])) for r in found if _spans_lines(r[5])]
-            spans += _swallowing_records(con, raw, columns, delimiter)
+            if quoted:  # without a quote no field can hold a line break
+                paths = [str(reading[k]) for k in sorted(quoted)]
+                spans += _swallowing_records(con, raw, columns, delimiter, paths)
             if not spans:
                 break
             if attempt == MAX_REPAIR_ROUNDS:
@@ -138,12 +141,21 @@ def stage_csv(
             )
             for path, line, column, error_type, message, text, start in found
         )
-        con.register(f"__names_{n}", pa.table({"path": list(names), "name": list(names.values())}))
-        _number_lines(con, raw, table, f"__names_{n}", rejected)
         repaired = any(path.parent == Path(tmp) for path in reading.values())
+        numbers = f"__names_{n}"
+        as_view = _number_files(con, raw, numbers, names) and not rejected and not repaired
+        if not as_view:
+            _number_lines(con, raw, table, numbers, rejected)
     con.execute(f"DROP TABLE {rejects}")
     con.execute(f"DROP TABLE {scans}")
-    con.unregister(f"__names_{n}")
+    if as_view:
+        # Every record parsed and the rows lie file after file in order: a row's line is its
+        # place in its file plus the header, so nothing needs copying.
+        con.execute(
+            f"""CREATE TEMP VIEW {table} AS
+            SELECT nm.name AS __file, r.rowid - nm.first_row + 2 AS __line, r.* EXCLUDE (__path)
+            FROM {raw} r JOIN {numbers} nm ON nm.path = r.__path"""
+        )
     if repaired:
         rejected += _take_marked(con, table, columns, delimiter)
     counts = dict(con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY 1").fetchall())
@@ -151,8 +163,29 @@ def stage_csv(
         table=table,
         rows={name: int(counts.get(name, 0)) for name in original.values()},
         rejected=rejected,
-        cleanup=(f"TABLE {table}", f"TABLE {raw}"),
+        cleanup=(f"VIEW {table}" if as_view else f"TABLE {table}", f"TABLE {raw}",
+                 f"TABLE {numbers}"),
+    )  # fmt: skip
+
+
+def _number_files(
+    con: duckdb.DuckDBPyConnection, raw: str, numbers: str, names: dict[str, str]
+) -> bool:
+    """Create table `numbers`: each file's path, name and, when its rows of `raw` hold
+    consecutive row ids, the first (the reader keeps the files' order and each file's row
+    order). Returns whether every file with rows has one."""
+    values = ", ".join(f"({_sql_str(p)}, {_sql_str(name)})" for p, name in names.items())
+    con.execute(
+        f"""CREATE TEMP TABLE {numbers} AS
+        SELECT n.path, n.name, CASE WHEN f.whole THEN f.lo END AS first_row, f.lo IS NOT NULL AS has_rows
+        FROM (VALUES {values}) n(path, name) LEFT JOIN (
+            SELECT __path, min(rowid) AS lo, max(rowid) - min(rowid) + 1 = count(*) AS whole
+            FROM {raw} GROUP BY 1) f ON f.__path = n.path"""
     )
+    missing = con.execute(
+        f"SELECT count(*) FROM {numbers} WHERE has_rows AND first_row IS NULL"
+    ).fetchall()
+    return int(missing[0][0]) == 0
 
 
 def _read_csv(
@@ -219,21 +252,27 @@ def _copy_for(reading: dict[str, Path], key: str, tmp: Path) -> Path:
     return copy
 
 
-def _repair_stray_cr(reading: dict[str, Path], tmp: Path) -> None:
+def _repair_stray_cr(reading: dict[str, Path], tmp: Path) -> set[str]:
     """Copy each file with LF or CRLF line ends that also holds a lone CR, the CR marked
-    (checked before reading: a failed read cannot be retried inside the batch's transaction)."""
+    (checked before reading: a failed read cannot be retried inside the batch's transaction).
+    Returns the files that hold a quote, as each is read here anyway."""
+    quoted: set[str] = set()
     for key, path in list(reading.items()):
         data = path.read_bytes()
+        if b'"' in data:
+            quoted.add(key)
         if b"\n" in data and _LONE_CR.search(data):
             _copy_for(reading, key, tmp).write_bytes(_LONE_CR.sub(STRAY_CR.encode(), data))
+    return quoted
 
 
 def _swallowing_records(
-    con: duckdb.DuckDBPyConnection, raw: str, columns: list[str], delimiter: str
+    con: duckdb.DuckDBPyConnection, raw: str, columns: list[str], delimiter: str, paths: list[str]
 ) -> list[tuple[str, int]]:
-    """(file, byte position) of parsed records whose quoted field swallowed whole lines: a field
-    with a line break followed by a line holding as many delimiters as a record has. Quotes are
-    balanced there, so the reader accepted it; but the user sees those lines as records."""
+    """(file, byte position) of parsed records of files `paths` whose quoted field swallowed
+    whole lines: a field with a line break followed by a line holding as many delimiters as a
+    record has. Quotes are balanced there, so the reader accepted it; but the user sees those
+    lines as records."""
     if len(columns) < 2:
         return []
     need = len(columns) - 1
@@ -242,14 +281,16 @@ def _swallowing_records(
     swallowed = " OR ".join(
         f"length({_ident(c)}) - length(replace({_ident(c)}, {d}, '')) >= {need}" for c in columns
     )
-    paths = [
+    listed = ", ".join(_sql_str(p) for p in paths)
+    suspects = [
         p
         for (p,) in con.execute(
-            f"SELECT DISTINCT __path FROM (SELECT * FROM {raw} WHERE {broken}) WHERE {swallowed}"
+            f"SELECT DISTINCT __path FROM (SELECT * FROM {raw} WHERE __path IN ({listed}) "
+            f"AND ({broken})) WHERE {swallowed}"
         ).fetchall()
     ]
     found: list[tuple[str, int]] = []
-    for path in paths:
+    for path in suspects:
         data = Path(path).read_bytes()
         text = data.decode("utf-8", "replace")
         if len(text.encode()) != len(data):

@@ -52,11 +52,16 @@ def register_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM __reference")
         con.unregister("__reference")
     # Every local authority with the force it lies in, under the name LSOA names start with.
+    # Forces are matched to the lookup's few force names first: the condition is not an
+    # equality, so joined to every LSOA it would compare each with every force.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ref_lads AS
-        SELECT DISTINCT regexp_replace(l.lsoa11_name, {_LSOA_SUFFIX}, '') AS lad_prefix, f.name AS force
-        FROM ref_lsoa11 l JOIN ref_forces f
-          ON f.prc_name = l.police_force OR starts_with(f.name, l.police_force || ' ')
+        WITH named AS (
+            SELECT p.police_force, f.name AS force
+            FROM (SELECT DISTINCT police_force FROM ref_lsoa11) p JOIN ref_forces f
+              ON f.prc_name = p.police_force OR starts_with(f.name, p.police_force || ' '))
+        SELECT DISTINCT regexp_replace(l.lsoa11_name, {_LSOA_SUFFIX}, '') AS lad_prefix, n.force
+        FROM ref_lsoa11 l JOIN named n USING (police_force)
         UNION SELECT lad_prefix, force FROM ref_lad_extra"""
     )
 
@@ -73,7 +78,35 @@ def geography_join(force: str, lsoa_code: str, lsoa_name: str) -> str:
     )
 
 
+PLACES = "_places"
+"""Suffix of the staged table's places table made from `places_table`."""
+
+
+def places_table(force: str, lsoa_code: str, lsoa_name: str) -> str:
+    """SELECT of each distinct (force, LSOA code, LSOA name) of the staged rows with the district
+    and area `geography_join` gives it: worked out once per place rather than once per row (a
+    month of a force names a few hundred places in tens of thousands of rows), and once for all
+    routes of a stage. The expressions may refer to staged columns through alias `s`."""
+    inner = geography_join("u.f", "u.c", "u.n")
+    return (
+        f"SELECT u.f, u.c, u.n, {DISTRICT_FROM_JOIN} AS district, {AREA_FROM_JOIN} AS area"
+        f" FROM (SELECT DISTINCT {force} AS f, {lsoa_code} AS c, {lsoa_name} AS n FROM {{stage}} s) u"
+        f"{inner}"
+    )
+
+
+def places_join(force: str, lsoa_code: str, lsoa_name: str) -> str:
+    """A LEFT JOIN giving alias `geo` (`district`, `area`) from the places table."""
+    return (
+        f" LEFT JOIN {{stage}}{PLACES} geo ON geo.f IS NOT DISTINCT FROM {force}"
+        f" AND geo.c IS NOT DISTINCT FROM {lsoa_code} AND geo.n IS NOT DISTINCT FROM {lsoa_name}"
+    )
+
+
 DISTRICT_FROM_JOIN = "coalesce(d1.district, d2.district, d3.lad_prefix)"
 """The force's configured district, else the local authority (for any force in England and
 Wales) when it lies in the force; NULL outside the force."""
 AREA_FROM_JOIN = "coalesce(d1.area, d2.area)"
+DISTRICT_FROM_PLACES = "geo.district"
+"""The same, from the places table (`places_join`)."""
+AREA_FROM_PLACES = "geo.area"

@@ -115,6 +115,14 @@ class RevisionPlan:
             WHERE t.__file = r.__file AND t.__line = r.__line AND r.check_name IS NOT NULL
             """
         )
+        if self.policy == "latest" and route.table.name in REVISED_TABLES:
+            # The keys a revision was accepted for: the only keys whose earlier states settle()
+            # moves to history (any other key of the files is new, or its repeat quarantined).
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {_revised_keys(route)} AS
+                SELECT DISTINCT {", ".join("x." + ident(k) for k in key)}
+                FROM {typed} x JOIN __compared c USING (__file, __line) WHERE x.__reason IS NULL"""
+            )
         con.execute("DROP TABLE __compared")
 
     def _compare(self, con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> None:
@@ -123,9 +131,23 @@ class RevisionPlan:
         this group, else the store's. Under `first` it is the state that stands: the store's, else
         the first file's in this group."""
         key = route.table.key
+        keys = ", ".join(ident(k) for k in key)
         by_key = ", ".join("x." + ident(k) for k in key)
         same_key = " AND ".join(f"c.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in key)
+        same_held = " AND ".join(f"x.{ident(k)} IS NOT DISTINCT FROM h.{ident(k)}" for k in key)
         content, stored = _content("x", route), _content("d", route)
+        live = f"x.__reason IS NULL AND {self._live('x')}"
+        # Only keys seen twice in the group or already held can be compared: the windows below
+        # then sort those few rows rather than every row of the files.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE __repeated AS
+            SELECT {keys} FROM {typed} x WHERE {live} GROUP BY ALL HAVING count(*) > 1
+            UNION
+            SELECT {by_key} FROM {typed} x SEMI JOIN {route.table.name} h ON {same_held}
+            WHERE {live}
+            """
+        )
         if self.policy == "latest":
             prev, use_store = "lag", "c.prev_batch IS NULL"
         else:
@@ -146,7 +168,8 @@ class RevisionPlan:
                        {prev}(x.__file) OVER w AS prev_file, {prev}(x.__line) OVER w AS prev_line,
                        row_number() OVER w AS n
                 FROM {typed} x JOIN __batch_files b USING (__file)
-                WHERE x.__reason IS NULL AND {self._live("x")}
+                SEMI JOIN __repeated h ON {same_held}
+                WHERE {live}
                 WINDOW w AS (PARTITION BY {by_key} ORDER BY b.__order, x.__line)
             ) c
             LEFT JOIN {route.table.name} d ON {same_key}
@@ -154,6 +177,7 @@ class RevisionPlan:
             WHERE c.n > 1 OR d.batch_id IS NOT NULL
             """
         )
+        con.execute("DROP TABLE __repeated")
 
     def settle(self, con: duckdb.DuckDBPyConnection, route: Route) -> None:
         """After a route's rows are inserted: rows of files superseded within the group, and
@@ -166,21 +190,19 @@ class RevisionPlan:
             _to_history(con, table.name, history, f"batch_id = {self.ids[file]}", by, "republished")
         if self.policy != "latest" or not table.key:
             return
-        key = ", ".join(ident(k) for k in table.key)
         same = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM n.{ident(k)}" for k in table.key)
         order = ", ".join(
             ["t.batch_id", *([f"t.{ident(table.month_column)}"] if table.month_column else []),
              "t.source_line"]
         )  # fmt: skip
-        new_ids = ", ".join(str(i) for i in self.ids.values())
+        revised = _revised_keys(route)
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE __revised AS
             SELECT rid, next_batch FROM (
                 SELECT t.rowid AS rid, lead(t.batch_id) OVER w AS next_batch
                 FROM {table.name} t
-                JOIN (SELECT DISTINCT {key} FROM {table.name} WHERE batch_id IN ({new_ids})) n
-                  ON {same}
+                JOIN {revised} n ON {same}
                 WINDOW w AS (PARTITION BY {", ".join("t." + ident(k) for k in table.key)}
                              ORDER BY {order})
             ) WHERE next_batch IS NOT NULL
@@ -198,6 +220,7 @@ class RevisionPlan:
                     self.revised[file] = self.revised.get(file, 0) + int(rows)
         con.execute(f"DELETE FROM {table.name} WHERE rowid IN (SELECT rid FROM __revised)")
         con.execute("DROP TABLE __revised")
+        con.execute(f"DROP TABLE {revised}")
 
 
 def plan_revisions(
@@ -215,17 +238,20 @@ def plan_revisions(
     plan = RevisionPlan(policy, ids)
     spans = file_spans(con, typed)
     held: dict[Span, tuple[int, str]] = {}
+    # The current batches of this source and kind by span, read once for all files.
+    current: dict[Span, list[tuple[int, str]]] = {}
+    for batch_id, name, forces, first, last in con.execute(
+        """SELECT batch_id, file, forces, first_month, last_month FROM ingest_batches
+           WHERE source = ? AND kind = ? AND superseded_by IS NULL AND first_month IS NOT NULL
+           ORDER BY batch_id""",
+        [source, kind],
+    ).fetchall():
+        current.setdefault(Span(forces, first, last), []).append((int(batch_id), str(name)))
     for file in ids:  # in batch order
         span = spans.get(file)
         if span is None or span.first_month is None:
             continue
-        stored = con.execute(
-            """SELECT batch_id, file FROM ingest_batches
-               WHERE source = ? AND kind = ? AND superseded_by IS NULL
-                 AND forces IS NOT DISTINCT FROM ? AND first_month = ? AND last_month = ?
-               ORDER BY batch_id""",
-            [source, kind, span.forces, span.first_month, span.last_month],
-        ).fetchall()
+        stored = current.get(span, [])
         earlier = held.get(span)
         if policy == "first":
             keeper = (int(stored[0][0]), str(stored[0][1])) if stored else earlier
@@ -237,10 +263,11 @@ def plan_revisions(
         if earlier is not None:
             plan.superseded_in_group[earlier[1]] = ids[file]
         held[span] = (ids[file], file)
-        old = [int(r[0]) for r in stored]
+        old = [r[0] for r in stored]
         if old:
             plan.supersedes[file] = old
             _supersede_batches(con, typed, old, ids[file])
+            current[span] = []  # superseded: no longer current for a later file
     return plan
 
 
@@ -318,6 +345,12 @@ def _mark_repeats_in_file(
     """A key repeated within one file is a duplicate of its first occurrence: one file is one
     publication."""
     by_key = ", ".join("x." + ident(k) for k in key)
+    same = " AND ".join(f"x.{ident(k)} IS NOT DISTINCT FROM r.{ident(k)}" for k in key)
+    # The window sorts only the keys a file repeats, found first by grouping.
+    repeated = (
+        f"SELECT x.__file, {by_key} FROM {typed} x WHERE x.__reason IS NULL "
+        "GROUP BY ALL HAVING count(*) > 1"
+    )
     con.execute(
         f"""
         UPDATE {typed} t SET __field = {sql_str(label)}, __check = 'duplicate',
@@ -325,7 +358,8 @@ def _mark_repeats_in_file(
                        || d.first_line || ' of this file'
         FROM (SELECT x.__file, x.__line, first_value(x.__line) OVER w AS first_line,
                      row_number() OVER w AS n
-              FROM {typed} x WHERE x.__reason IS NULL
+              FROM {typed} x SEMI JOIN ({repeated}) r ON x.__file = r.__file AND {same}
+              WHERE x.__reason IS NULL
               WINDOW w AS (PARTITION BY x.__file, {by_key} ORDER BY x.__line)) d
         WHERE t.__file = d.__file AND t.__line = d.__line AND d.n > 1
         """
@@ -338,6 +372,10 @@ def _duplicate_reason(label: str, key: Sequence[str], alias: str) -> str:
 
 def _key_text(alias: str, key: Sequence[str]) -> str:
     return " || ' / ' || ".join(f"coalesce({alias}.{ident(k)}::VARCHAR, '')" for k in key)
+
+
+def _revised_keys(route: Route) -> str:
+    return f"__revised_keys_{route.table.name}"
 
 
 def _content(alias: str, route: Route) -> str:

@@ -50,6 +50,21 @@ class Route:
     from_sql: str = "{stage} s"
     raw_columns: Sequence[str] = field(default_factory=tuple)
     """Staged columns shown in the quarantined `raw` text and checked for NUL bytes."""
+    helpers: Mapping[str, str] = field(default_factory=dict)
+    """Temporary tables `from_sql` joins, made once per stage for all its routes: name suffix ->
+    SELECT, `{stage}` standing for the staged table in both (see `make_helpers`)."""
+
+
+def make_helpers(con: duckdb.DuckDBPyConnection, stage: str, routes: Sequence[Route]) -> list[str]:
+    """Create the helper tables of `routes` for staged table `stage`; returns their names."""
+    made: list[str] = []
+    for route in routes:
+        for suffix, select in route.helpers.items():
+            name = stage + suffix
+            if name not in made:
+                con.execute(f"CREATE TEMP TABLE {name} AS {select.replace('{stage}', stage)}")
+                made.append(name)
+    return made
 
 
 def sql_str(value: object) -> str:
@@ -58,6 +73,17 @@ def sql_str(value: object) -> str:
 
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def trim_sql(text: str) -> str:
+    """SQL equal to `trim(text)` at a fraction of its cost on ordinary values: DuckDB's trim
+    removes Unicode space separators, so it walks every character; only text that starts or
+    ends with a space, or holds any non-ASCII character (fewer bytes than characters), can
+    change, and only that is trimmed."""
+    return (
+        f"(CASE WHEN starts_with({text}, ' ') OR ends_with({text}, ' ') "
+        f"OR strlen({text}) <> length({text}) THEN trim({text}) ELSE {text} END)"
+    )
 
 
 def _expected(column: Column, source: Source) -> str:
@@ -135,7 +161,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, stage: str, route: Route, target
         source = route.sources.get(column.name)
         if source is None:
             continue
-        inner.append(f"nullif(trim({source.expr}), '') AS {ident('__r_' + column.name)}")
+        inner.append(f"nullif({trim_sql(source.expr)}, '') AS {ident('__r_' + column.name)}")
         if source.typed is not None:
             inner.append(f"{source.typed} AS {ident('__t_' + column.name)}")
 

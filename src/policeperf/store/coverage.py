@@ -20,8 +20,7 @@ from policeperf.calendar import add_months
 from policeperf.store.schema import COVERAGE_DDL
 
 
-def record(
-    con: duckdb.DuckDBPyConnection,
+def rows(
     batch_id: int,
     *,
     source: str,
@@ -29,16 +28,33 @@ def record(
     tables: Sequence[str],
     forces: Iterable[str],
     months: Iterable[date],
-) -> None:
-    """Coverage rows for one batch, inside the batch's transaction."""
-    rows = [
+) -> list[tuple[object, ...]]:
+    """The coverage rows of one batch, to be written by `insert` (several batches at once)."""
+    return [
         (batch_id, force, source, kind, table, month)
         for force in sorted(set(forces))
         for table in tables
         for month in sorted(set(months))
     ]
-    if rows:
-        con.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def insert(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Write coverage rows made by `rows`, inside the batches' transaction."""
+    insert_rows(con, "coverage", rows)
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[object]], chunk: int = 500
+) -> None:
+    """Insert `rows` into `table` with one statement per `chunk` rows: a statement per row
+    costs a round trip each."""
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        one = "(" + ", ".join("?" * len(part[0])) + ")"
+        con.execute(
+            f"INSERT INTO {table} VALUES " + ", ".join([one] * len(part)),
+            [value for row in part for value in row],
+        )
 
 
 def migrate_from_batches(con: duckdb.DuckDBPyConnection) -> None:
