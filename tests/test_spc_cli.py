@@ -30,7 +30,7 @@ def spc_json(*args: str) -> dict[str, Any]:
 
 def error_line(*args: str) -> str:
     done = runner.invoke(app, ["spc", *args])
-    assert done.exit_code == 2, (done.exit_code, done.stdout, done.stderr)
+    assert done.exit_code == 1, (done.exit_code, done.stdout, done.stderr)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert "Traceback" not in done.stderr

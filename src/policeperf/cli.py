@@ -620,7 +620,7 @@ def spc_command(
         )
     except SpcInputError as exc:
         err.print("[bold red]error:[/] " + escape(str(exc)), soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
     if chart is not None:
         _write_spc_chart(report, chart, title=f"{file.name}: {value}", overwrite=overwrite)
     if as_json:
