@@ -52,6 +52,10 @@ METHOD_TEXT = {
         "Areas compared, rates and proportions: Newcombe hybrid score interval for the "
         "difference between the two places' rolling 12-month proportions"
     ),
+    "wilson_newcombe": (
+        "Areas compared, survey proportions: Newcombe hybrid score interval (from the Wilson "
+        "intervals) for the difference between the two places' rolling 12-month proportions"
+    ),
 }
 
 COLUMNS = (
