@@ -5,15 +5,16 @@ named significant test; a record is claimed only where the data reaches back pas
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policeperf.calendar import add_months, month_index
 from policeperf.engine.compare import METHOD_NAMES
-from policeperf.narrative import Facts
+from policeperf.narrative import Facts, commentary
 from policeperf.narrative import sentences as S
 from policeperf.narrative.commentary import measure_paragraph
 
@@ -75,17 +76,14 @@ def words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
 
-@settings(max_examples=400, deadline=None)
-@given(measure_facts())
-def test_direction_words_agree_with_the_verdict_for_every_kind(f: Facts) -> None:
-    paragraph = measure_paragraph(f)
-    said = words(" ".join(paragraph.directional))
+def check_directions(f: Facts, directional: tuple[str, ...]) -> None:
+    said = words(" ".join(directional))
     direction = implied(f.verdict, f.polarity)
     if direction is None:
-        assert not said & (UP | DOWN), (f.verdict, f.polarity, paragraph.directional)
+        assert not said & (UP | DOWN), (f.verdict, f.polarity, directional)
     else:
         against = DOWN if direction == "up" else UP
-        assert not said & against, (f.verdict, f.polarity, paragraph.directional)
+        assert not said & against, (f.verdict, f.polarity, directional)
         if said & (UP | DOWN):
             # A direction is stated only where the verdict's direction and the change agree.
             assert f.verdict_direction == direction
@@ -94,6 +92,12 @@ def test_direction_words_agree_with_the_verdict_for_every_kind(f: Facts) -> None
     assert ("deterioration" in said) <= (f.verdict == "Deteriorated")
     if "significant" in said:  # "not statistically significant": a test found no difference
         assert f.verdict == "Comparable" and f.verdict_direction in (None, "none")
+
+
+@settings(max_examples=400, deadline=None)
+@given(measure_facts())
+def test_direction_words_agree_with_the_verdict_for_every_kind(f: Facts) -> None:
+    check_directions(f, measure_paragraph(f).directional)
 
 
 @st.composite
@@ -116,13 +120,7 @@ def area_pair(draw: st.DrawFn) -> tuple[Facts, Facts]:
     return one("North", "South"), one("South", "North")
 
 
-@settings(max_examples=400, deadline=None)
-@given(area_pair())
-def test_areas_are_compared_only_by_a_significant_test_the_sentence_names(
-    pair: tuple[Facts, Facts],
-) -> None:
-    first, second = pair
-    text = S.area_comparison(first, second) or ""
+def check_areas(text: str, first: Facts, second: Facts) -> None:
     assert "now outperform" not in text
     significant = "statistically significant" in text and "not statistically" not in text
     if significant or COMPARATIVE.search(text):
@@ -140,6 +138,29 @@ def test_areas_are_compared_only_by_a_significant_test_the_sentence_names(
         assert (best.rolling_12m > other.rolling_12m) == (first.polarity == "up_is_good")
         if "continues" in text:
             assert best.baseline_comparison_direction == best.comparison_direction
+
+
+@settings(max_examples=400, deadline=None)
+@given(area_pair())
+def test_areas_are_compared_only_by_a_significant_test_the_sentence_names(
+    pair: tuple[Facts, Facts],
+) -> None:
+    check_areas(S.area_comparison(*pair) or "", *pair)
+
+
+@settings(max_examples=150, deadline=None)
+@given(measure_facts(), area_pair())
+def test_the_commentary_of_results_rows_says_only_what_was_tested(
+    force: Facts, pair: tuple[Facts, Facts]
+) -> None:
+    rows = pd.DataFrame([asdict(force), *(asdict(f) for f in pair)])
+    paragraphs = commentary(rows, MONTH)["f"]
+    kinds = [p.kind for p in paragraphs]
+    assert kinds[0] == "measure" and set(kinds[1:]) <= {"areas"}
+    check_directions(Facts.from_row(rows.iloc[0].to_dict()), paragraphs[0].directional)
+    for p in paragraphs[1:]:
+        first, second = (Facts.from_row(r) for r in rows.iloc[1:].to_dict(orient="records"))
+        check_areas(p.text, first, second)
 
 
 @st.composite

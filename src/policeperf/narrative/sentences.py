@@ -152,10 +152,11 @@ def record(f: Facts) -> str | None:
     if f.suppressed or N.is_missing(f.value) or f.value == N.SUPPRESSED or f.unit != "count":
         return None
     what = f"{N.month_only(f.month)}'s figure of {N.count(f.value)} was"
-    if record_since_is_news(f, f.record_high_since):
-        return f"{what} the highest monthly total since {N.month(f.record_high_since)}."  # type: ignore[arg-type]
-    if record_since_is_news(f, f.record_low_since):
-        return f"{what} the lowest monthly total since {N.month(f.record_low_since)}."  # type: ignore[arg-type]
+    high, low = f.record_high_since, f.record_low_since
+    if high is not None and record_since_is_news(f, high):
+        return f"{what} the highest monthly total since {N.month(high)}."
+    if low is not None and record_since_is_news(f, low):
+        return f"{what} the lowest monthly total since {N.month(low)}."
     if f.twelve_month_high:
         return f"{what} the highest single month figure of the last 12 months."
     if f.twelve_month_low:
