@@ -179,13 +179,18 @@ Figures = tuple[float | None, float | None, list[float]]
 def _each_against_rest(
     figures: list[Figures], method: str, *, confidence: float, minimum_n: int
 ) -> list[V.Verdict]:
-    """Each place's figures tested against the sum of the others'."""
+    """Each place's figures tested against the sum of the others' (the total less its own)."""
+    total_x, total_n = _sum(f[0] for f in figures), _sum(f[1] for f in figures)
+    total_months = _month_sums([f[2] for f in figures])
     out = []
-    for k, mine in enumerate(figures):
-        rest = figures[:k] + figures[k + 1 :]
-        others = (_sum(f[0] for f in rest), _sum(f[1] for f in rest),
-                  _month_sums([f[2] for f in rest]))  # fmt: skip
-        out.append(_test(method, mine, others, confidence=confidence, minimum_n=minimum_n))
+    for x, n, months in figures:
+        others: Figures = (
+            None if total_x is None or x is None else total_x - x,
+            None if total_n is None or n is None else total_n - n,
+            [t - m for t, m in zip(total_months, months, strict=True)] if total_months else [],
+        )
+        out.append(_test(method, (x, n, months), others, confidence=confidence,
+                         minimum_n=minimum_n))  # fmt: skip
     return out
 
 
