@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policeperf.calendar import add_months, month_index
-from policeperf.engine.compare import METHOD_NAMES
 from policeperf.narrative import Facts, commentary
 from policeperf.narrative import sentences as S
 from policeperf.narrative.commentary import measure_paragraph
@@ -104,7 +103,7 @@ def test_direction_words_agree_with_the_verdict_for_every_kind(f: Facts) -> None
 def area_pair(draw: st.DrawFn) -> tuple[Facts, Facts]:
     kind, unit, _ = draw(st.sampled_from([k for k in KINDS if k[1] in ("pct", "per_population")]))
     polarity = draw(st.sampled_from(POLARITIES))
-    methods = st.sampled_from([*METHOD_NAMES, "current_month_vs_baseline_months", None])
+    methods = st.sampled_from([*S.TEST_NAMES, "current_month_vs_baseline_months", None])
 
     def one(area: str, other: str) -> Facts:
         return Facts(
@@ -129,7 +128,7 @@ def check_areas(text: str, first: Facts, second: Facts) -> None:
         assert first.comparison_direction == ("up" if up else "down")
         assert second.comparison_direction == ("down" if up else "up")
         assert (first.rolling_12m > second.rolling_12m) == up
-        assert METHOD_NAMES[str(first.comparison_method)] in text
+        assert S.TEST_NAMES[str(first.comparison_method)] in text
     if "outperform" in text:
         leader = re.match(r"For measure, (\w+) ", text)
         assert leader is not None and first.polarity != "neutral"
@@ -209,3 +208,10 @@ def test_an_spc_sentence_names_only_the_side_the_signal_is_on(rule: str, side: s
     if said & {"below", "lower"}:
         assert side == "low"
     assert S.spc(replace(f, suppressed=True)) is None
+
+
+def test_every_test_the_engine_compares_areas_by_has_a_name_in_sentences() -> None:
+    from policeperf.engine import compare
+
+    assert {compare.POISSON_RATES, *compare.PROPORTION_METHODS} == set(S.TEST_NAMES)
+    assert set(compare.METHOD_TEXT) == set(S.TEST_NAMES)

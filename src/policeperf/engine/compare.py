@@ -35,13 +35,6 @@ POISSON_RATES = "poisson_rates_overdispersed"
 """Two rates per population: z = (r1 - r0) / sqrt(phi1 X1 / t1^2 + phi0 X0 / t0^2)."""
 PROPORTION_METHODS = ("two_proportion_newcombe", "wilson_newcombe")
 
-METHOD_NAMES = {
-    POISSON_RATES: "two-rate Poisson test with over-dispersion",
-    "two_proportion_newcombe": "two-proportion test, Newcombe interval",
-    "wilson_newcombe": "two-proportion test, Newcombe interval",
-}
-"""How a sentence names the test behind a comparison between places."""
-
 METHOD_TEXT = {
     POISSON_RATES: (
         "Areas compared, rates per population: z = (X1/t1 - X0/t0) / sqrt(phi1 X1/t1^2 + "

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from policeperf.calendar import month_index
-from policeperf.engine.compare import METHOD_NAMES
 from policeperf.narrative import numbers as N
 from policeperf.narrative.facts import Facts
 
@@ -197,10 +196,19 @@ def spc(f: Facts) -> str | None:
     return f"The {N.month(f.month)} figure is {words} ({label})."
 
 
+TEST_NAMES = {
+    "two_proportion_newcombe": "two-proportion test, Newcombe interval",
+    "wilson_newcombe": "two-proportion test, Newcombe interval",
+    "poisson_rates_overdispersed": "two-rate Poisson test with over-dispersion",
+}
+"""How a sentence names the engine's test behind a comparison between places (the
+`comparison_method` column; formulas in engine/compare.py and docs/methods.md)."""
+
+
 def _tested(first: Facts, second: Facts) -> str | None:
     """The tested direction of `first` against `second` ('up', 'down', 'none'), or None when no
     test of these two places stands or its result disagrees with the figures shown."""
-    if first.comparison_method not in METHOD_NAMES or first.compared_with != second.area:
+    if first.comparison_method not in TEST_NAMES or first.compared_with != second.area:
         return None
     said = first.comparison_direction
     if first.comparison == "Comparable" and said == "none":
@@ -232,7 +240,7 @@ def area_comparison(first: Facts, second: Facts) -> str | None:
         if first.comparison == "Insufficient data":
             return f"{plain}; there are too few cases to compare them."
         return f"{plain}."
-    test = METHOD_NAMES[str(first.comparison_method)]
+    test = TEST_NAMES[str(first.comparison_method)]
     if tested == "none":
         return f"{plain}; the difference is not statistically significant ({test})."
     high, low = (first, second) if tested == "up" else (second, first)
