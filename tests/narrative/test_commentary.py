@@ -144,7 +144,7 @@ def test_records_trend_and_spc_sentences() -> None:
     assert S.record(facts(value=246.0, twelve_month_high=True, month=date(2021, 1, 1))) == (
         "January's figure of 246 was the highest single month figure of the last 12 months."
     )
-    assert S.record(facts(record_high_since=date(2018, 3, 1))) == (
+    assert S.record(facts(record_high_since=date(2018, 3, 1), data_start=date(2016, 4, 1))) == (
         "March's figure of 96 was the highest monthly total since March 2018."
     )
     assert S.trend(facts(rolling_direction_3m="down", trend_direction="down")) == (
@@ -156,32 +156,99 @@ def test_records_trend_and_spc_sentences() -> None:
     )
 
 
-def test_area_comparison_uses_polarity_and_the_baseline() -> None:
-    north = facts(
-        area="North",
-        unit="pct",
-        rolling_12m=15.0,
-        baseline=12.0,
-        polarity="up_is_good",
-        measure="Outcome rate",
+def test_a_record_since_the_first_month_held_is_the_edge_of_the_data_and_not_said() -> None:
+    # Data from January 2024: "lowest since January 2024" in March 2025 is where the data starts.
+    f = facts(
+        month=date(2025, 3, 1), data_start=date(2024, 1, 1), record_low_since=date(2024, 1, 1)
     )
-    south = facts(
-        area="South",
-        unit="pct",
-        rolling_12m=13.0,
-        baseline=11.0,
-        polarity="up_is_good",
-        measure="Outcome rate",
+    assert S.record(f) is None
+    assert S.record(replace(f, twelve_month_low=True)) == (
+        "March's figure of 96 was the lowest single month figure of the last 12 months."
     )
-    assert (
-        S.area_comparison(north, south)
-        == "For outcome rate, North (15.0%) continues to outperform South (13.0%)."
+    assert S.record(replace(f, record_low_since=date(2024, 2, 1))) == (
+        "March's figure of 96 was the lowest monthly total since February 2024."
     )
-    assert (
-        S.area_comparison(replace(north, baseline=10.0), south)
-        == "For outcome rate, North (15.0%) now outperforms South (13.0%)."
+
+
+def test_a_record_since_fewer_than_12_months_ago_is_not_news() -> None:
+    f = facts(month=date(2021, 3, 1), data_start=date(2016, 4, 1))
+    assert S.record(replace(f, record_high_since=date(2020, 12, 1))) is None
+    assert S.record(replace(f, record_high_since=date(2020, 4, 1))) is None  # 11 months
+    assert S.record(replace(f, record_high_since=date(2020, 3, 1))) == (  # 12 months
+        "March's figure of 96 was the highest monthly total since March 2020."
     )
-    assert S.area_comparison(replace(north, polarity="neutral"), south) is None
+    assert S.record(replace(f, record_high_since=date(2020, 3, 1), data_start=None)) is None
+
+
+def areas(**changes: object) -> tuple[Facts, Facts]:
+    """North 15.0% and South 13.0%, tested: North significantly higher, not so in 2019/20."""
+    common = dict(unit="pct", kind="outcome_rate", polarity="up_is_good", measure="Outcome rate",
+                  area_level="area", comparison_method="two_proportion_newcombe",
+                  baseline_comparison_direction="none")  # fmt: skip
+    north = facts(area="North", rolling_12m=15.0, baseline=12.0, compared_with="South",
+                  comparison="Higher", comparison_direction="up", **common)  # fmt: skip
+    south = facts(area="South", rolling_12m=13.0, baseline=11.0, compared_with="North",
+                  comparison="Lower", comparison_direction="down", **common)  # fmt: skip
+    return replace(north, **changes), replace(south, **changes)  # type: ignore[arg-type]
+
+
+def test_an_area_outperforms_another_only_with_a_significant_test_which_it_names() -> None:
+    assert S.area_comparison(*areas()) == (
+        "For outcome rate, North (15.0%) outperforms South (13.0%); the difference is "
+        "statistically significant (two-proportion test, Newcombe interval)."
+    )
+    north, south = areas(baseline_comparison_direction="up")
+    assert S.area_comparison(north, replace(south, baseline_comparison_direction="down")) == (
+        "For outcome rate, North (15.0%) continues to outperform South (13.0%) as in 2019/20; "
+        "the difference is statistically significant (two-proportion test, Newcombe interval)."
+    )
+    north, south = areas(polarity="down_is_good")
+    assert S.area_comparison(north, south).startswith("For outcome rate, South (13.0%) outperforms")
+    assert S.area_comparison(*areas(polarity="neutral")) == (
+        "For outcome rate, North (15.0%) is higher than South (13.0%); the difference is "
+        "statistically significant (two-proportion test, Newcombe interval)."
+    )
+
+
+def test_areas_without_a_significant_test_are_given_plainly() -> None:
+    plain = "Outcome rate in the 12 months to March 2021: North 15.0%, South 13.0%"
+    assert S.area_comparison(*areas(comparison="Comparable", comparison_direction="none")) == (
+        f"{plain}; the difference is not statistically significant "
+        "(two-proportion test, Newcombe interval)."
+    )
+    untested = areas(comparison=None, comparison_direction=None, comparison_method=None)
+    assert S.area_comparison(*untested) == f"{plain}."
+    few = areas(comparison="Insufficient data", comparison_direction="none")
+    assert S.area_comparison(*few) == f"{plain}; there are too few cases to compare them."
+    north, south = areas()
+    # A test whose result disagrees with the figures shown is not believed.
+    assert S.area_comparison(replace(north, rolling_12m=12.0), south) == (
+        "Outcome rate in the 12 months to March 2021: North 12.0%, South 13.0%."
+    )
+    # A test of North against the other areas combined is not a test against South.
+    assert S.area_comparison(replace(north, compared_with="the other 2 areas combined"), south) == (
+        f"{plain}."
+    )
+
+
+def test_no_area_sentence_of_the_demo_compares_without_a_significant_named_test(
+    results: pd.DataFrame,
+) -> None:
+    now = results[(results["month"] == MONTH) & (results["area_level"] == "area")]
+    seen = 0
+    for items in commentary(results, MONTH).values():
+        for p in items:
+            if p.kind != "areas":
+                continue
+            seen += 1
+            pair = now[now["measure_id"] == p.measure_ids[0]]
+            significant = set(pair["comparison"]) == {"Higher", "Lower"}
+            comparative = re.search(r"outperform|higher than|lower than|better|worse", p.text)
+            assert bool(comparative) == significant, p.text
+            assert "now outperforms" not in p.text
+            if significant:
+                assert "(two-proportion test" in p.text or "(two-rate Poisson test" in p.text
+    assert seen >= 10
 
 
 def test_suppressed_figures_are_not_described() -> None:

@@ -14,11 +14,12 @@ from typing import Any
 import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
-from policeperf.calendar import parse_month
+from policeperf.calendar import add_months, parse_month
+from policeperf.engine import compare
 from policeperf.engine.aggregate import Scope, columns_held, filter_columns
 from policeperf.engine.availability import TABLE_LABELS
 from policeperf.engine.cube import Cube, build_cube
-from policeperf.engine.results import Context, evaluate_cube
+from policeperf.engine.results import VERDICT_MONTHS, Context, evaluate_cube
 from policeperf.errors import PolicePerfError
 from policeperf.framework import Framework, load_framework
 from policeperf.framework.profile import ForceProfile, load_profile, resolve_profile
@@ -95,6 +96,10 @@ def evaluate_backend(
                   coverage=coverage, geographies=_geographies(profile),
                   unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown)  # fmt: skip
     results = evaluate_cube(cube, ctx)
+    settings = framework.settings
+    results = compare.compare_areas(results, compare.methods_for(framework),
+                                    confidence=settings.confidence, minimum_n=settings.minimum_n,
+                                    since=add_months(reporting, 1 - VERDICT_MONTHS))  # fmt: skip
     results.attrs.update(framework=framework.name, version=framework.version, force=chosen,
                          month=reporting.isoformat(), as_at=stamp, store_state=store_state,
                          warnings=warnings)  # fmt: skip

@@ -56,6 +56,11 @@ class Facts:
     spc_side: str | None = None
     spc_class: str | None = None
     data_start: date | None = None
+    compared_with: str | None = None
+    comparison: str | None = None
+    comparison_direction: str | None = None
+    comparison_method: str | None = None
+    baseline_comparison_direction: str | None = None
     suppressed: bool = False
     status: str | None = None
     reason: str | None = None
@@ -92,9 +97,49 @@ class Facts:
         return self.method == "wilson_newcombe"
 
     @property
+    def direction(self) -> str | None:
+        """The direction the headline may state: 'up' or 'down' when the verdict word, the
+        verdict's direction and the change all agree; 'none' when the verdict finds no
+        significant difference; None when they disagree, so no direction can be stated."""
+        said = _verdict_direction(self.verdict, self.polarity)
+        if said is None:
+            return None
+        if said == "none":
+            return "none" if self.verdict_direction in (None, "none") else None
+        if self.verdict_direction != said:
+            return None
+        change = _change(self)
+        if change is None or (change > 0) != (said == "up") or change == 0:
+            return None
+        return said
+
+    @property
     def comparable(self) -> bool:
-        return self.verdict in (
-            "Comparable",
-            "Insufficient data",
-            None,
-        ) or self.verdict_direction in (None, "none")
+        """The verdict finds no significant difference (or has too little data for one)."""
+        return self.direction == "none"
+
+
+VERDICT_UP = {"Higher": True, "Lower": False}
+NO_DIFFERENCE = ("Comparable", "Insufficient data")
+
+
+def _verdict_direction(verdict: str | None, polarity: str) -> str | None:
+    """The direction a verdict word implies: Improved is up for a measure where up is good;
+    None for no verdict or a word whose direction cannot be told (Improved for a neutral
+    measure, Suppressed, an unknown word)."""
+    if verdict in NO_DIFFERENCE:
+        return "none"
+    if verdict in VERDICT_UP:
+        return "up" if VERDICT_UP[verdict] else "down"
+    if verdict in ("Improved", "Deteriorated") and polarity in ("up_is_good", "down_is_good"):
+        up = (verdict == "Improved") == (polarity == "up_is_good")
+        return "up" if up else "down"
+    return None
+
+
+def _change(f: Facts) -> float | None:
+    """The change the headline describes, from the results (ppt for rates, % for the rest)."""
+    for value in (f.change_ppt if f.is_rate else f.change_pct, f.change):
+        if isinstance(value, int | float) and not math.isnan(value):
+            return float(value)
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from policeperf.calendar import month_index
 from policeperf.narrative import numbers as N
 from policeperf.narrative.facts import Facts
 
@@ -90,7 +91,11 @@ def headline(f: Facts) -> str:
             f"with {f.baseline_period or 'a baseline'}."
         )
     before = _with_n(f, f.baseline, f.baseline_denominator)
-    if f.comparable:
+    direction = f.direction
+    if direction is None:
+        # The verdict, its direction and the change disagree: the figures, and no direction.
+        return f"{f.measure}: {now} in {_window(f)} against {before} in {f.baseline_period}."
+    if direction == "none":
         subject = (
             f"The 12-month {_name(f)}"
             if f.is_rate or f.unit in ("minutes", "seconds")
@@ -100,7 +105,7 @@ def headline(f: Facts) -> str:
             f"{subject} remained broadly stable: {now} in {_window(f)} against {before} in "
             f"{f.baseline_period}; the difference is not statistically significant."
         )
-    up = f.verdict_direction == "up"
+    up = direction == "up"
     judged = (
         f", {'an improvement' if f.verdict == 'Improved' else 'a deterioration'}"
         if f.verdict in ("Improved", "Deteriorated")
@@ -124,19 +129,37 @@ def headline(f: Facts) -> str:
     )
 
 
+RECORD_MIN_MONTHS = 12
+"""A "highest since" month must be at least this many months before the reporting month: a
+record over fewer months is at most the 12-month high, said in its own words."""
+
+
+def record_since_is_news(f: Facts, since: date | None) -> bool:
+    """A "highest since X" is news only when the series reaches back past X: X is later than the
+    first month of the unbroken run of data held (a record that stops at the first month held
+    is the edge of the data, not an earlier peak) and at least `RECORD_MIN_MONTHS` before the
+    reporting month (so the claim says more than the 12-month high). docs/methods.md."""
+    if since is None:
+        return False
+    if f.data_start is None or since <= f.data_start:
+        return False
+    return month_index(f.month) - month_index(since) >= RECORD_MIN_MONTHS
+
+
 def record(f: Facts) -> str | None:
     """Where this month stands against earlier months."""
     if f.suppressed or N.is_missing(f.value) or f.value == N.SUPPRESSED or f.unit != "count":
         return None
     what = f"{N.month_only(f.month)}'s figure of {N.count(f.value)} was"
+    high, low = f.record_high_since, f.record_low_since
+    if high is not None and record_since_is_news(f, high):
+        return f"{what} the highest monthly total since {N.month(high)}."
+    if low is not None and record_since_is_news(f, low):
+        return f"{what} the lowest monthly total since {N.month(low)}."
     if f.twelve_month_high:
         return f"{what} the highest single month figure of the last 12 months."
     if f.twelve_month_low:
         return f"{what} the lowest single month figure of the last 12 months."
-    if f.record_high_since is not None:
-        return f"{what} the highest monthly total since {N.month(f.record_high_since)}."
-    if f.record_low_since is not None:
-        return f"{what} the lowest monthly total since {N.month(f.record_low_since)}."
     return None
 
 
@@ -146,8 +169,8 @@ def trend(f: Facts) -> str | None:
         if f.trend_halted and f.previous_trend_direction in ("up", "down") and not f.suppressed:
             return "The long-term trend in monthly figures has halted."
         return None
-    direction = f.verdict_direction
-    if f.rolling_direction_3m != direction:
+    direction = f.direction
+    if direction not in ("up", "down") or f.rolling_direction_3m != direction:
         return None
     moved = "increased" if direction == "up" else "decreased"
     figure = _figure(f, f.rolling_12m)
@@ -164,30 +187,77 @@ def spc(f: Facts) -> str | None:
     if f.suppressed or not f.spc_rule:
         return None
     first = f.spc_rule.split(",")[0]
+    label = CLASS_WORDS.get(f.spc_class or "", "special cause variation")
+    if first != "astronomical" and f.spc_side not in ("high", "low"):
+        return f"The {N.month(f.month)} figure is a special cause signal ({label})."
     side = "above" if f.spc_side == "high" else "below"
     step = "higher" if f.spc_side == "high" else "lower"
     words = RULE_WORDS.get(first, first).format(side=side, step=step)
-    label = CLASS_WORDS.get(f.spc_class or "", "special cause variation")
     return f"The {N.month(f.month)} figure is {words} ({label})."
 
 
+TEST_NAMES = {
+    "two_proportion_newcombe": "two-proportion test, Newcombe interval",
+    "wilson_newcombe": "two-proportion test, Newcombe interval",
+    "poisson_rates_overdispersed": "two-rate Poisson test with over-dispersion",
+}
+"""How a sentence names the engine's test behind a comparison between places (the
+`comparison_method` column; formulas in engine/compare.py and docs/methods.md)."""
+
+
+def _tested(first: Facts, second: Facts) -> str | None:
+    """The tested direction of `first` against `second` ('up', 'down', 'none'), or None when no
+    test of these two places stands or its result disagrees with the figures shown."""
+    if first.comparison_method not in TEST_NAMES or first.compared_with != second.area:
+        return None
+    said = first.comparison_direction
+    if first.comparison == "Comparable" and said == "none":
+        return "none"
+    if (first.comparison, said) not in (("Higher", "up"), ("Lower", "down")):
+        return None
+    if second.comparison_direction != ("down" if said == "up" else "up"):
+        return None
+    if _figure(first, first.rolling_12m) == _figure(second, second.rolling_12m):
+        return None  # equal as written: no order to state
+    if (first.rolling_12m > second.rolling_12m) != (said == "up"):
+        return None
+    return said
+
+
 def area_comparison(first: Facts, second: Facts) -> str | None:
-    """'North continues to outperform South' for rates, by polarity; None when not comparable."""
-    if first.polarity == "neutral" or first.suppressed or second.suppressed:
+    """Two areas' rolling 12-month figures; a comparative word only where the engine's test of
+    the two found a significant difference, and the sentence names that test. "Continues to
+    outperform" only where the same test of the baseline year found the same difference."""
+    if first.suppressed or second.suppressed:
         return None
     if any(N.is_missing(x) for x in (first.rolling_12m, second.rolling_12m)):
         return None
-    better_now = (first.rolling_12m > second.rolling_12m) == (first.polarity == "up_is_good")
-    leader, other = (first, second) if better_now else (second, first)
-    if _figure(leader, leader.rolling_12m) == _figure(other, other.rolling_12m):
-        return None  # equal as written: no difference worth a sentence
-    was_ahead = not any(N.is_missing(x) for x in (leader.baseline, other.baseline)) and (
-        (leader.baseline > other.baseline) == (leader.polarity == "up_is_good")
-    )
-    verb = "continues to outperform" if was_ahead else "now outperforms"
+    name = _name(first)
+    a, b = _figure(first, first.rolling_12m), _figure(second, second.rolling_12m)
+    plain = f"{first.measure} in {_window(first)}: {first.area} {a}, {second.area} {b}"
+    tested = _tested(first, second)
+    if tested is None:
+        if first.comparison == "Insufficient data":
+            return f"{plain}; there are too few cases to compare them."
+        return f"{plain}."
+    test = TEST_NAMES[str(first.comparison_method)]
+    if tested == "none":
+        return f"{plain}; the difference is not statistically significant ({test})."
+    high, low = (first, second) if tested == "up" else (second, first)
+    hi, lo = _figure(high, high.rolling_12m), _figure(low, low.rolling_12m)
+    if first.polarity == "neutral":
+        return (
+            f"For {name}, {high.area} ({hi}) is higher than {low.area} ({lo}); the difference "
+            f"is statistically significant ({test})."
+        )
+    leader, other = (high, low) if first.polarity == "up_is_good" else (low, high)
+    still = leader.baseline_comparison_direction == leader.comparison_direction
+    verb = "continues to outperform" if still else "outperforms"
+    since = f" as in {leader.baseline_period}" if still else ""
     return (
-        f"For {_name(leader)}, {leader.area} ({_figure(leader, leader.rolling_12m)}) {verb} "
-        f"{other.area} ({_figure(other, other.rolling_12m)})."
+        f"For {name}, {leader.area} ({_figure(leader, leader.rolling_12m)}) {verb} {other.area} "
+        f"({_figure(other, other.rolling_12m)}){since}; the difference is statistically "
+        f"significant ({test})."
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from policeperf.engine.compare import METHOD_TEXT as COMPARISON_TEXT
 from policeperf.engine.verdict import METHOD_TEXT
 from policeperf.framework import Framework
 from policeperf.narrative import commentary
@@ -245,6 +246,12 @@ def build_report(
             )
         )
     used = sorted(set(force_rows["method"].dropna()))
+    compared = (
+        now.loc[now["area_level"] == "area", "comparison_method"]
+        if "comparison_method" in now
+        else []
+    )
+    area_methods = sorted({str(m) for m in compared if isinstance(m, str)})
     confidence = framework.settings.confidence
     sets = outcome_sets()
     used_sets = sorted({m.outcome_set for *_, m in framework.measures() if m.outcome_set})
@@ -260,7 +267,8 @@ def build_report(
         purpose=text.purpose,
         background=text.background,
         pillars=pillars,
-        methods=[(m, METHOD_TEXT.get(m, m)) for m in used],
+        methods=[(m, METHOD_TEXT.get(m, m)) for m in used]
+        + [(f"{m} (areas)", COMPARISON_TEXT.get(m, m)) for m in area_methods],
         outcome_sets=[
             (
                 sets[s].label,

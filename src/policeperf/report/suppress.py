@@ -76,6 +76,9 @@ BASELINE_FIGURES = ("baseline", "baseline_monthly", "baseline_numerator", "basel
 CHANGE_FIGURES = ("change", "change_pct", "change_ppt")
 TEST_FIGURES = ("statistic", "p_value", "ci_low", "ci_high")
 VERDICT_FACTS = ("verdict_direction", "verdict_note")
+COMPARISON_FIGURES = ("comparison_statistic", "comparison_p_value", "comparison_ci_low",
+                      "comparison_ci_high")  # fmt: skip
+COMPARISON_FACTS = ("comparison_direction", "baseline_comparison_direction")
 DIRECTION_MONTHS = 4
 """`rolling_direction_3m` compares the rolling figure of the month and the three before."""
 
@@ -283,9 +286,27 @@ def suppress(
     _blank(out, ("rolling_direction_3m",), direction, None)
     if "verdict" in out:
         out["verdict"] = out["verdict"].astype(object).where(~headline, "Suppressed")
+    _hide_comparisons(out, headline, list(zip(measures, months, strict=True)))
     out["suppressed"] = headline
     out["month_suppressed"] = month | headline
     return out
+
+
+def _hide_comparisons(out: pd.DataFrame, headline: pd.Series, keys: list[tuple[str, date]]) -> None:
+    """A comparison between places (engine/compare.py) tests each place against the others of
+    its level: if any of their 12-month figures is hidden, the test of every place of that
+    level, measure and month is hidden too (its statistic would give the hidden figure away)."""
+    if "comparison" not in out:
+        return
+    group = pd.Series(
+        [(*key, level) for key, level in zip(keys, out["area_level"].astype(str), strict=True)],
+        index=out.index,
+    )
+    touched = headline.groupby(group).transform("any").astype(bool)
+    _blank(out, COMPARISON_FIGURES, touched, SUPPRESSED)
+    _blank(out, COMPARISON_FACTS, touched, None)
+    shown = out["comparison"].notna()
+    out["comparison"] = out["comparison"].astype(object).where(~(touched & shown), "Suppressed")
 
 
 def numeric(series: pd.Series) -> pd.Series:
