@@ -22,10 +22,17 @@ def _two_years(baseline: list[float], current: list[float]) -> np.ndarray:
 
 def test_windows_split_into_months_alone_and_shared() -> None:
     w = NS.split_windows(12, 0)  # April after an April-March baseline
-    assert (w.current_only.tolist(), w.baseline_only.tolist()) == ([12], [0])
-    assert w.shared.tolist() == list(range(1, 12))
+    assert (w.current_only, w.baseline_only, w.shared) == (slice(12, 13), slice(0, 1), slice(1, 12))
     w = NS.split_windows(23, 0)  # March: the year after the baseline, nothing shared
-    assert w.current_only.tolist() == list(range(12, 24)) and len(w.shared) == 0
+    assert w.current_only == slice(12, 24) and w.months_not_shared == 12
+    w = NS.split_windows(40, 0)  # a fixed baseline years before: nothing shared
+    assert (w.current_only, w.baseline_only, w.shared) == (slice(29, 41), slice(0, 12), slice(0, 0))
+    w = NS.split_windows(20, 12)  # a fixed baseline ending after the reporting month
+    assert (w.current_only, w.baseline_only, w.shared) == (
+        slice(9, 12),
+        slice(21, 24),
+        slice(12, 21),
+    )
 
 
 def test_shared_months_cancel_and_only_non_shared_months_are_tested() -> None:
@@ -210,13 +217,15 @@ def test_benjamini_hochberg_matches_the_step_up_rule_by_hand() -> None:
 
 
 def test_chance_note_counts_tested_verdicts() -> None:
-    text = V.chance_note([0.2] * 126, 0.95, "none")
-    assert (
-        text
-        == "126 verdicts tested at 95% confidence; about 6 would show a difference by chance alone."
+    text = V.chance_note(126, 0.95, "none")
+    assert text == (
+        "126 verdicts tested at 95% confidence; about 6 would show a difference by chance alone."
     )
-    assert "Benjamini-Hochberg" in V.chance_note([0.2], 0.95, "benjamini_hochberg")
-    assert V.chance_note([None], 0.95, "none") == ""
+    assert V.chance_note(30, 0.99, "none").endswith(
+        "about 0 would show a difference by chance alone."
+    )
+    assert "Benjamini-Hochberg" in V.chance_note(1, 0.95, "benjamini_hochberg")
+    assert V.chance_note(0, 0.95, "none") == ""
 
 
 def _significant(v: V.Verdict) -> bool:

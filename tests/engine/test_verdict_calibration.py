@@ -36,7 +36,7 @@ def _means(level: float, months: int, change: float) -> np.ndarray:
     return mu
 
 
-def _rates(test: NS.Tested) -> float:
+def _rates(test: NS.Comparison) -> float:
     return float(np.mean(test.p_value < 1 - CONFIDENCE))
 
 

@@ -110,7 +110,7 @@ def test_xlsx_holds_numbers_with_number_formats(report_files: dict[str, Path]) -
     rate = rows["Dwelling burglary positive outcome rate"]
     assert round(sheet.cell(rate, 2).value, 1) == 14.3
     assert sheet.cell(rate, 2).number_format == '0.0"%"'
-    assert sheet.cell(rate, 6).value == "Improved"
+    assert sheet.cell(rate, 6).value == "Comparable"  # over-dispersed monthly rates: methods.md
 
 
 def test_csv_is_the_results_for_the_reporting_month(report_files: dict[str, Path]) -> None:

@@ -24,7 +24,9 @@ time) and the calibration simulation in the tests (thousands of series) run the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import special
@@ -42,31 +44,34 @@ correlation -1/2), so n of them carry about n / (1 + 2 x 1/4) = n / 1.5 degrees 
 
 @dataclass(frozen=True)
 class Windows:
-    """Positions (in one series) of the months each window has alone, and of the shared ones."""
+    """Positions (in one series) of the months each window has alone, and of the shared ones:
+    each is a run of consecutive months, so a slice."""
 
-    current_only: Array
-    baseline_only: Array
-    shared: Array
+    current_only: slice
+    baseline_only: slice
+    shared: slice
+
+    @property
+    def months_not_shared(self) -> int:
+        return int(self.current_only.stop - self.current_only.start)
 
 
+@lru_cache(maxsize=4096)
 def split_windows(end: int, baseline_first: int) -> Windows:
     """The rolling 12 months ending at position `end` and the 12 from `baseline_first`.
 
     >>> w = split_windows(14, 0)  # June of the year after an April-March baseline
-    >>> w.current_only.tolist(), w.baseline_only.tolist(), len(w.shared)
-    ([12, 13, 14], [0, 1, 2], 9)
+    >>> w.current_only, w.baseline_only, w.shared
+    (slice(12, 15, None), slice(0, 3, None), slice(3, 12, None))
     """
-    current = set(range(end - WINDOW + 1, end + 1))
-    baseline = set(range(baseline_first, baseline_first + WINDOW))
-    return Windows(
-        _positions(current - baseline),
-        _positions(baseline - current),
-        _positions(current & baseline),
-    )
-
-
-def _positions(months: set[int]) -> Array:
-    return np.array(sorted(months), dtype=int)
+    first = end - WINDOW + 1
+    low, high = max(first, baseline_first), min(end, baseline_first + WINDOW - 1) + 1
+    if low >= high:  # no month shared
+        return Windows(slice(first, end + 1), slice(baseline_first, baseline_first + WINDOW),
+                       slice(0, 0))  # fmt: skip
+    if first >= baseline_first:  # the rolling months run on past the baseline
+        return Windows(slice(high, end + 1), slice(baseline_first, low), slice(low, high))
+    return Windows(slice(first, low), slice(high, baseline_first + WINDOW), slice(low, high))
 
 
 def dispersion(values: Array, variances: Array, end: int) -> tuple[Array, Array]:
@@ -76,10 +81,16 @@ def dispersion(values: Array, variances: Array, end: int) -> tuple[Array, Array]
     with no model variance, where phi is then the residual variance itself). Months without
     data (NaN) drop the residuals that touch them; no residual gives phi NaN.
 
+    A seasonal pattern that repeats exactly leaves no residual variation; a month 10 above its
+    pattern gives residuals 10 and -10 (variances 54 and 52) and leaves the third at 0 (40):
+
     >>> x = np.array([[10.0, 12, 9, 11, 10, 12, 9, 11, 10, 12, 9, 11, 10, 12, 9, 11]])
     >>> phi, n = dispersion(x, x, 16)
-    >>> n.tolist(), round(float(phi[0]), 4)
-    ([2], 0.0)
+    >>> n.tolist(), float(phi[0])
+    ([3], 0.0)
+    >>> x[0, 13] += 10
+    >>> round(float(dispersion(x, x, 16)[0][0]), 4) == round(200 / (54 + 52 + 40), 4)
+    True
     """
     first = max(0, end - DISPERSION_MONTHS)
     x, v = values[:, first:end], variances[:, first:end]
@@ -94,7 +105,7 @@ def dispersion(values: Array, variances: Array, end: int) -> tuple[Array, Array]
 
 
 @dataclass(frozen=True)
-class Tested:
+class Comparison:
     """One test per series: the difference, its standard error, and what follows from them."""
 
     difference: Array
@@ -112,7 +123,7 @@ class Tested:
 
 def _conclude(
     difference: Array, se: Array, phi: Array, residuals: Array, df: Array, confidence: float
-) -> Tested:
+) -> Comparison:
     """p-value and interval from the same statistic and reference distribution, so that
     p < 1 - confidence exactly when the interval excludes 0."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -123,11 +134,24 @@ def _conclude(
         normal, special.erfc(np.abs(z) / np.sqrt(2)), 2 * special.stdtr(safe_df, -np.abs(z))
     )
     q = 0.5 + confidence / 2
-    critical = np.where(normal, special.ndtri(q), special.stdtrit(safe_df, q))
-    return Tested(
+    distinct, where = np.unique(np.where(normal, np.inf, safe_df), return_inverse=True)
+    critical = np.array([_critical(float(d), q) for d in distinct])[where.reshape(df.shape)]
+    return Comparison(
         difference, se, z, np.where(se > 0, p, 1.0), difference - critical * se,
         difference + critical * se, phi, residuals, df,
     )  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _critical(df: float, q: float) -> float:
+    """The `q` quantile of a t distribution with `df` degrees of freedom (the normal at inf);
+    few distinct ones occur, and the t quantile is found by iteration, so each is kept."""
+    return float(special.ndtri(q) if math.isinf(df) else special.stdtrit(df, q))
+
+
+def _floored(phi_raw: Array) -> Array:
+    """phi never below 1 (the model's own variance); 1 where there is nothing to estimate it."""
+    return np.where(phi_raw > 1, phi_raw, 1.0)
 
 
 def _reference_df(phi_raw: Array, residuals: Array) -> Array:
@@ -137,7 +161,7 @@ def _reference_df(phi_raw: Array, residuals: Array) -> Array:
     return np.where(phi_raw > 1, residuals * DF_PER_RESIDUAL, np.inf)
 
 
-def count_test(counts: Array, end: int, baseline_first: int, confidence: float) -> Tested:
+def count_test(counts: Array, end: int, baseline_first: int, confidence: float) -> Comparison:
     """Counts (or harm days, or a rate per a fixed population's counts): X1 - X0 = A - B with
     variance phi (A + B), the quasi-Poisson variance of the non-shared months estimated under
     no change (McCullagh & Nelder 1989; Wheeler's Poisson z for two counts)."""
@@ -145,14 +169,14 @@ def count_test(counts: Array, end: int, baseline_first: int, confidence: float) 
     a = counts[:, w.current_only].sum(axis=1)
     b = counts[:, w.baseline_only].sum(axis=1)
     phi_raw, residuals = dispersion(counts, counts, end)
-    phi = np.maximum(1.0, np.nan_to_num(phi_raw, nan=1.0))
+    phi = _floored(phi_raw)
     se = np.sqrt(phi * (a + b))
     return _conclude(a - b, se, phi, residuals, _reference_df(phi_raw, residuals), confidence)
 
 
 def proportion_test(
     successes: Array, cases: Array, end: int, baseline_first: int, confidence: float
-) -> Tested:
+) -> Comparison:
     """p1 - p0 for two 12-month proportions that share months. With S, Ns the shared months'
     successes and cases, a, na and b, nb the non-shared months' and N1 = Ns + na, N0 = Ns + nb:
     p1 - p0 = (S + a)/N1 - (S + b)/N0, linear in independent binomial counts given the cases,
@@ -178,13 +202,12 @@ def proportion_test(
         monthly = x / cases
         unit = (p_bar * (1 - p_bar))[:, None] / cases
     phi_raw, residuals = dispersion(monthly, unit, end)
-    phi = np.maximum(1.0, np.nan_to_num(phi_raw, nan=1.0))
-    se = np.sqrt(np.clip(phi * pooled * (1 - pooled) * shape, 0.0, None))
-    difference = np.nan_to_num(difference)
+    phi = _floored(phi_raw)
+    se = np.sqrt(np.maximum(phi * pooled * (1 - pooled) * shape, 0.0))
     return _conclude(difference, se, phi, residuals, _reference_df(phi_raw, residuals), confidence)
 
 
-def median_test(medians: Array, end: int, baseline_first: int, confidence: float) -> Tested:
+def median_test(medians: Array, end: int, baseline_first: int, confidence: float) -> Comparison:
     """Monthly medians, on the log scale (times are positive and vary in proportion to their
     level, so a seasonal or real change moves them by a factor): the mean log of the non-shared
     rolling months minus that of the same calendar months of the baseline year. Medians have no
@@ -195,7 +218,7 @@ def median_test(medians: Array, end: int, baseline_first: int, confidence: float
     non-shared months cannot reach 5% with fewer than four months each (smallest two-sided p of
     Mann-Whitney: 1, 0.33, 0.10 for one, two, three months each), so it is not used."""
     w = split_windows(end, baseline_first)
-    m = len(w.current_only)
+    m = w.months_not_shared
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.log(np.where(medians > 0, medians, np.nan))
     a = logs[:, w.current_only].mean(axis=1) if m else np.zeros(len(logs))
@@ -204,7 +227,7 @@ def median_test(medians: Array, end: int, baseline_first: int, confidence: float
     se = np.sqrt(np.nan_to_num(sigma2) * 2 / max(m, 1))
     df = np.where(residuals > 0, residuals * DF_PER_RESIDUAL, 0.0)
     t = _conclude(a - b, se, np.nan_to_num(sigma2, nan=0.0), residuals, df, confidence)
-    return Tested(
+    return Comparison(
         _pct(t.difference), t.se, t.statistic, t.p_value, _pct(t.low), _pct(t.high),
         t.phi, t.residuals, t.df,
     )  # fmt: skip

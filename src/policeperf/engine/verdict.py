@@ -14,7 +14,6 @@ Comparable by the measure's polarity (a neutral rate is Higher / Lower). Too lit
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -112,7 +111,7 @@ def words(direction: Direction, polarity: Polarity, *, rate: bool) -> str:
 
 
 def _verdict(
-    t: NS.Tested,
+    t: NS.Comparison,
     method: str,
     polarity: Polarity,
     confidence: float,
@@ -135,7 +134,7 @@ def _verdict(
 
 def _overlap_note(end: int, baseline_first: int) -> str:
     w = NS.split_windows(end, baseline_first)
-    return f"{len(w.current_only)} months not shared with the baseline"
+    return f"{w.months_not_shared} months not shared with the baseline"
 
 
 def _same_windows(method: str) -> Verdict:
@@ -262,7 +261,7 @@ def medians_vs_baseline(
     if end == baseline_first + 11:
         return _same_windows(method)
     w = NS.split_windows(end, baseline_first)
-    chosen = v[np.concatenate([w.current_only, w.baseline_only])]
+    chosen = np.concatenate([v[w.current_only], v[w.baseline_only]])
     if np.isnan(chosen).any() or (chosen <= 0).any():
         return Verdict(INSUFFICIENT, method, "none", note="a non-shared month has no median")
     t = NS.median_test(v[None, :], end, baseline_first, confidence)
@@ -280,13 +279,13 @@ MIN_MEDIAN_RESIDUALS = 3
 """Residuals the medians' variance needs at the least (it has no model variance to fall back on)."""
 
 
-def chance_note(p_values: Sequence[float | None], confidence: float, adjustment: str) -> str:
-    """How many verdicts were tested and how many differences chance alone would give.
+def chance_note(tested: int, confidence: float, adjustment: str) -> str:
+    """How many verdicts were tested and how many differences chance alone would give: with
+    many verdicts a month, some "significant" ones are expected even where nothing changed.
 
-    >>> chance_note([0.01, 0.5, None] * 42, 0.95, "none")
-    '84 verdicts tested at 95% confidence; about 4 would show a difference by chance alone.'
+    >>> chance_note(126, 0.95, "none")
+    '126 verdicts tested at 95% confidence; about 6 would show a difference by chance alone.'
     """
-    tested = sum(p is not None and not math.isnan(p) for p in p_values)
     if not tested:
         return ""
     expected = round(tested * (1 - confidence))
