@@ -113,6 +113,15 @@ def test_xlsx_holds_numbers_with_number_formats(report_files: dict[str, Path]) -
     assert sheet.cell(rate, 6).value == "Comparable"  # over-dispersed monthly rates: methods.md
 
 
+def test_html_and_xlsx_say_how_many_verdicts_chance_alone_would_give(
+    report_files: dict[str, Path],
+) -> None:
+    text = "32 verdicts tested at 95% confidence; about 2 would show a difference by chance alone."
+    assert text in report_files["html"].read_text()
+    summary = openpyxl.load_workbook(report_files["xlsx"])["Summary"]
+    assert [summary.cell(9, 1).value, summary.cell(9, 2).value] == ["Verdicts tested", text]
+
+
 def test_csv_is_the_results_for_the_reporting_month(report_files: dict[str, Path]) -> None:
     header = report_files["csv"].read_text().splitlines()[0]
     assert header.startswith("measure_id,area,month,rolling_12m,baseline,change_pct,verdict,method")
