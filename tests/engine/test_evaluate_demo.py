@@ -197,3 +197,28 @@ def test_median_rows_carry_the_n_of_their_rolling_and_baseline_windows(
         (series["month"] >= date(2019, 4, 1)) & (series["month"] <= date(2020, 3, 1))
     ]
     assert march_2021["baseline_n"] == year_2019["n"].sum()
+
+
+def test_benjamini_hochberg_judges_each_months_rows_on_adjusted_p_values(
+    demo_store_path, results: pd.DataFrame
+) -> None:
+    from policeperf.framework import load_framework
+
+    framework = load_framework("pcp")
+    settings = framework.settings.model_copy(update={"multiple_testing": "benjamini_hochberg"})
+    with Store(demo_store_path, read_only=True) as db:
+        adjusted = evaluate(db, framework.model_copy(update={"settings": settings}), "2021-03")
+    key = ["measure_id", "area_level", "area", "month"]
+    both = results.merge(adjusted, on=key, suffixes=("", "_bh"))
+    tested = both[both["p_value"].notna()]
+    assert set(tested["adjustment_bh"]) == {"benjamini_hochberg"}
+    assert (tested["p_adjusted_bh"] >= tested["p_value"]).all()
+    significant = tested["verdict_direction_bh"] != "none"
+    assert (significant == (tested["p_adjusted_bh"] < 1 - tested["confidence"])).all()
+    # Adjusting only ever withdraws a verdict, never adds or turns one.
+    kept = tested[significant]
+    assert (kept["verdict_bh"] == kept["verdict"]).all()
+    march = tested[tested["month"] == date(2021, 3, 1)]
+    assert (march["verdict_direction_bh"] != "none").sum() < (
+        march["verdict_direction"] != "none"
+    ).sum()
