@@ -83,7 +83,7 @@ def test_the_harm_measure_equals_the_direct_sum(demo_store: Store) -> None:
     ).fetchall()[0][0]
     demo_store.con.unregister("test_weights")
     assert row["rolling_12m"].item() == pytest.approx(direct)
-    assert row["method"].item() == "rolling_12m_vs_baseline_overdispersed"
+    assert row["method"].item() == "non_shared_months_quasi_poisson"
 
 
 def test_the_demo_cohort_harm_falls_and_the_comparison_shows_regression_to_the_mean(

@@ -100,7 +100,7 @@ def facts(**changes: object) -> Facts:
         focus_area="Burglary", pillar="Communities", kind="count", unit="count", polarity="down_is_good",
         area_level="force", area="all", month=date(2021, 3, 1), value=96.0, rolling_12m=1242.0,
         baseline=2058.0, baseline_period="2019/20", change_pct=-39.6501, verdict="Lower",
-        verdict_direction="down", method="rolling_12m_vs_baseline_overdispersed",
+        verdict_direction="down", method="non_shared_months_quasi_poisson",
     )  # fmt: skip
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -136,7 +136,7 @@ def test_a_rate_gives_percentage_points_and_the_year_end_level() -> None:
 def test_survey_figures_carry_n() -> None:
     f = facts(measure="Victim satisfaction", unit="pct", rolling_12m=81.7, baseline=77.2, change_ppt=4.5,
               rolling_12m_denominator=1320.0, baseline_denominator=1257.0, verdict="Improved",
-              verdict_direction="up", polarity="up_is_good", method="wilson_newcombe")  # fmt: skip
+              verdict_direction="up", polarity="up_is_good", method="non_shared_months_survey_proportion")  # fmt: skip
     assert "81.7% (n=1,320)" in S.headline(f) and "77.2% (n=1,257)" in S.headline(f)
 
 

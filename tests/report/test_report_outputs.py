@@ -110,7 +110,16 @@ def test_xlsx_holds_numbers_with_number_formats(report_files: dict[str, Path]) -
     rate = rows["Dwelling burglary positive outcome rate"]
     assert round(sheet.cell(rate, 2).value, 1) == 14.3
     assert sheet.cell(rate, 2).number_format == '0.0"%"'
-    assert sheet.cell(rate, 6).value == "Improved"
+    assert sheet.cell(rate, 6).value == "Comparable"  # over-dispersed monthly rates: methods.md
+
+
+def test_html_and_xlsx_say_how_many_verdicts_chance_alone_would_give(
+    report_files: dict[str, Path],
+) -> None:
+    text = "32 verdicts tested at 95% confidence; about 2 would show a difference by chance alone."
+    assert text in report_files["html"].read_text()
+    summary = openpyxl.load_workbook(report_files["xlsx"])["Summary"]
+    assert [summary.cell(9, 1).value, summary.cell(9, 2).value] == ["Verdicts tested", text]
 
 
 def test_csv_is_the_results_for_the_reporting_month(report_files: dict[str, Path]) -> None:

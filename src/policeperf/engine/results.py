@@ -7,16 +7,17 @@ Percentages are in percent (14.3), changes in percent (-39.7) and percentage poi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from policeperf.calendar import add_months, fy_label, fy_start_year, month_index, month_range
+from policeperf.calendar import fy_label, fy_start_year, month_index, month_range
 from policeperf.engine import availability as A
 from policeperf.engine import followup as F
+from policeperf.engine import nonshared as NS
 from policeperf.engine import series as S
 from policeperf.engine import spc as spc_mod
 from policeperf.engine import verdict as V
@@ -47,16 +48,16 @@ class Context:
 
 def default_method(m: Measure) -> str:
     if m.benchmark != "auto":
-        return m.benchmark
+        return V.LEGACY_METHODS.get(m.benchmark, m.benchmark)
     if m.kind in ("count", "rate_per_population", "harm"):
-        # Harm: the dispersion factor from the baseline months absorbs the extra variance of
-        # weighted sums (a compound Poisson), as it does over-dispersion in counts.
-        return "rolling_12m_vs_baseline_overdispersed"
+        # Harm: the dispersion factor absorbs the extra variance of weighted sums (a compound
+        # Poisson), as it does over-dispersion in counts.
+        return V.COUNT_METHOD
     if m.kind == "median":
-        return "monthly_medians_mann_whitney"
+        return V.MEDIAN_METHOD
     if m.kind == "proportion" and m.table == "survey_responses":
-        return "wilson_newcombe"
-    return "two_proportion_newcombe"
+        return V.SURVEY_METHOD
+    return V.PROPORTION_METHOD
 
 
 def _none(x: float | None) -> float | None:
@@ -101,7 +102,8 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
             rows.extend(built)
     results = pd.DataFrame(rows)
     missing = [c for c in ALWAYS_PRESENT if c not in results.columns]
-    return results.assign(**dict.fromkeys(missing)) if missing else results
+    results = results.assign(**dict.fromkeys(missing)) if missing else results
+    return adjust_for_multiple_testing(results, ctx.framework.settings.multiple_testing)
 
 
 ALWAYS_PRESENT = (
@@ -118,6 +120,9 @@ ALWAYS_PRESENT = (
     "confidence",
     "month_verdict",
     "month_method",
+    "dispersion",
+    "adjustment",
+    "p_adjusted",
     "spc_class",
     "spc_rule",
     "spc_restarted",
@@ -367,19 +372,28 @@ def _median_rows(
             if avail.usable[i]:
                 row.update(_facts(vals, r12, months, i, ctx, avail, trends))
             if status == A.OK:
-                base_months = [
-                    monthly[month_index(add_months(date(b, 4, 1), k))][0]
-                    for k in range(12)
-                    if month_index(add_months(date(b, 4, 1), k)) in monthly
-                ]
-                current = [v for v in vals[max(0, i - 11) : i + 1] if v is not None]
-                v = V.medians_vs_baseline(
-                    current, base_months, confidence=settings.confidence, polarity=m.polarity
-                )
-                row.update(_verdict_fields(v, ctx))
+                row.update(_median_verdicts(m, ctx, months, vals, i, b))
         row.update(_spc_fields(spc[i], m))
         rows.append(row)
     return rows
+
+
+def _median_verdicts(
+    m: Measure, ctx: Context, months: list[date], vals: list[float | None], i: int, b: int
+) -> dict[str, Any]:
+    """Medians: the headline test on the non-shared months' monthly medians, and the current
+    month against the baseline year's monthly medians."""
+    settings = ctx.framework.settings
+    medians = np.array([np.nan if v is None else v for v in vals], dtype=float)
+    b0 = month_index(date(b, 4, 1)) - month_index(months[0])
+    v = V.medians_vs_baseline(medians, i, b0, confidence=settings.confidence, polarity=m.polarity)
+    out = _verdict_fields(v, ctx)
+    base = medians[b0 : b0 + 12] if b0 >= 0 else medians[0:0]
+    base_months = [float(x) for x in base] if len(base) == 12 and not np.isnan(base).any() else []
+    out.update(_month_fields(V.month_vs_baseline_months(
+        vals[i], base_months, confidence=settings.confidence, polarity=m.polarity, rate=True,
+    )))  # fmt: skip
+    return out
 
 
 def _common(
@@ -415,18 +429,16 @@ def _common(
 
 
 class _BaselineMonths:
-    """A series' baseline-year months, worked out once per year rather than once per row: the
-    monthly values, and the monthly counts (numerators) the over-dispersion test uses."""
+    """A series' baseline-year monthly values, worked out once per year rather than once per row
+    (the current-month test compares with them)."""
 
     def __init__(self, s: S.MonthlySeries) -> None:
         self.series = s
-        self.numerators = S.MonthlySeries(s.months, s.numerator, None)
-        self.found: dict[int, tuple[list[float], list[float]]] = {}
+        self.found: dict[int, list[float]] = {}
 
-    def __call__(self, b: int) -> tuple[list[float], list[float]]:
+    def __call__(self, b: int) -> list[float]:
         if b not in self.found:
-            counts = [float(x) for x in S.fy_months(self.numerators, b)]
-            self.found[b] = (S.fy_months(self.series, b), counts)
+            self.found[b] = S.fy_months(self.series, b)
         return self.found[b]
 
 
@@ -445,12 +457,13 @@ def _verdicts(
 ) -> dict[str, Any]:
     settings = ctx.framework.settings
     method = default_method(m)
-    base_months, counts = baseline_months(b)
-    if method == "rolling_12m_vs_baseline_overdispersed":
+    base_months = baseline_months(b)
+    b0 = month_index(date(b, 4, 1)) - month_index(s.months[0])
+    if method == V.COUNT_METHOD:
         verdict = V.count_vs_baseline(
-            r12_num, b_num, counts, confidence=settings.confidence, polarity=m.polarity
+            s.numerator, i, b0, confidence=settings.confidence, polarity=m.polarity
         )
-    elif method == "current_month_vs_baseline_months":
+    elif method == V.MONTH_METHOD:
         verdict = V.month_vs_baseline_months(
             vals[i],
             base_months,
@@ -458,31 +471,39 @@ def _verdicts(
             polarity=m.polarity,
             rate=m.unit == "pct",
         )
-    else:
+    elif s.denominator is not None:
         verdict = V.proportion_vs_baseline(
-            r12_num,
-            r12_den,
-            b_num,
-            b_den,
+            s.numerator,
+            s.denominator,
+            i,
+            b0,
             confidence=settings.confidence,
             polarity=m.polarity,
             minimum_n=settings.minimum_n,
             method=method,
         )
+    else:
+        verdict = V.Verdict(V.INSUFFICIENT, method, "none", note="a proportion test needs cases")
+    if m.kind == "rate_per_population" and r12_den and verdict.ci_low is not None:
+        # The test is on the counts; its interval is shown in the rate's own unit.
+        per = s.scale / r12_den
+        verdict = replace(verdict, ci_low=per * verdict.ci_low, ci_high=per * verdict.ci_high)  # type: ignore[operator]
     out = _verdict_fields(verdict, ctx)
-    month_test = V.month_vs_baseline_months(
-        vals[i],
-        base_months,
-        confidence=settings.confidence,
-        polarity=m.polarity,
-        rate=m.unit == "pct",
-    )
-    out.update(month_verdict=month_test.verdict, month_method=month_test.method,
-               month_lower=month_test.ci_low, month_upper=month_test.ci_high)  # fmt: skip
+    out.update(_month_fields(V.month_vs_baseline_months(
+        vals[i], base_months, confidence=settings.confidence, polarity=m.polarity, rate=m.unit == "pct",
+    )))  # fmt: skip
     if m.kind in ("proportion", "outcome_rate") and r12_num is not None and r12_den:
         low, high = V.wilson_interval(min(r12_num, r12_den), r12_den, settings.confidence)
         out.update(rolling_12m_ci_low=100 * low, rolling_12m_ci_high=100 * high)
     return out
+
+
+def _month_fields(v: V.Verdict) -> dict[str, Any]:
+    """The current-month test's columns; `month_note` says why when it cannot be given."""
+    return {
+        "month_verdict": v.verdict, "month_method": v.method, "month_lower": v.ci_low,
+        "month_upper": v.ci_high, "month_note": v.note or None,
+    }  # fmt: skip
 
 
 def _verdict_fields(v: V.Verdict, ctx: Context) -> dict[str, Any]:
@@ -490,7 +511,40 @@ def _verdict_fields(v: V.Verdict, ctx: Context) -> dict[str, Any]:
         "verdict": v.verdict, "method": v.method, "verdict_direction": v.direction,
         "statistic": v.statistic, "p_value": v.p_value, "ci_low": v.ci_low, "ci_high": v.ci_high,
         "verdict_note": v.note, "confidence": ctx.framework.settings.confidence,
+        "dispersion": v.dispersion,
     }  # fmt: skip
+
+
+def adjust_for_multiple_testing(results: pd.DataFrame, adjustment: str) -> pd.DataFrame:
+    """Each month's verdicts as one family: `adjustment` names what was done and `p_adjusted`
+    is the p-value the verdict is judged by (the p-value itself when `none`). With
+    Benjamini-Hochberg (1995) a verdict stands only where its adjusted p-value is below
+    1 - confidence, which keeps the expected share of chance differences among those shown
+    at that level; intervals stay unadjusted."""
+    if results.empty or "p_value" not in results:
+        return results
+    p = pd.to_numeric(results["p_value"], errors="coerce").to_numpy(dtype=float)
+    tested = np.isfinite(p)
+    adjusted = p.copy()
+    if adjustment == "benjamini_hochberg":
+        for _, index in results.groupby("month", sort=False).indices.items():
+            adjusted[index] = NS.benjamini_hochberg(p[index])
+    out = results.assign(
+        adjustment=[adjustment if t else None for t in tested],
+        p_adjusted=np.where(tested, adjusted, np.nan),
+    )
+    if adjustment == "none":
+        return out
+    alpha = 1 - pd.to_numeric(out["confidence"], errors="coerce").to_numpy(dtype=float)
+    dropped = tested & ~(adjusted < alpha) & (out["verdict_direction"] != "none").to_numpy()
+    if dropped.any():
+        out.loc[dropped, "verdict"] = V.COMPARABLE
+        out.loc[dropped, "verdict_direction"] = "none"
+        out.loc[dropped, "verdict_note"] = (
+            out.loc[dropped, "verdict_note"].fillna("").astype(str)
+            + "; not significant after Benjamini-Hochberg adjustment"
+        ).str.lstrip("; ")
+    return out
 
 
 class _Trends:

@@ -1,8 +1,10 @@
 """Perf v Benchmark verdicts: is the latest figure significantly different from its baseline?
 
 Each method returns a `Verdict` that names itself and carries its statistic, so every verdict in a
-report can say how it was reached. Formulas: `shared reference METHODS.md §2` (Poisson counts with
-over-dispersion, two proportions, Newcombe's hybrid score interval, Wilson score interval).
+report can say how it was reached. The rolling 12 months and the baseline year share months, so
+every headline test compares only the months they do not share (`engine/nonshared.py`, which
+holds the vectorised tests; docs/methods.md gives each formula and its derivation). Each row's
+p-value, interval and verdict come from the one test.
 
 Words: counts are Higher / Lower / Comparable; rates and proportions Improved / Deteriorated /
 Comparable by the measure's polarity (a neutral rate is Higher / Lower). Too little data gives
@@ -16,7 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 from scipy import special
+
+from policeperf.engine import nonshared as NS
 
 Direction = Literal["up", "down", "none"]
 Polarity = Literal["up_is_good", "down_is_good", "neutral"]
@@ -24,25 +29,42 @@ Polarity = Literal["up_is_good", "down_is_good", "neutral"]
 INSUFFICIENT = "Insufficient data"
 COMPARABLE = "Comparable"
 
+COUNT_METHOD = "non_shared_months_quasi_poisson"
+PROPORTION_METHOD = "non_shared_months_two_proportion"
+SURVEY_METHOD = "non_shared_months_survey_proportion"
+MEDIAN_METHOD = "non_shared_months_median_shift"
+MONTH_METHOD = "current_month_vs_baseline_months"
+LEGACY_METHODS = {
+    "rolling_12m_vs_baseline_overdispersed": COUNT_METHOD,
+    "two_proportion_newcombe": PROPORTION_METHOD,
+    "wilson_newcombe": SURVEY_METHOD,
+    "monthly_medians_mann_whitney": MEDIAN_METHOD,
+}
+"""Earlier method names a framework may still give: each now means the method it maps to."""
+
 METHOD_TEXT = {
-    "rolling_12m_vs_baseline_overdispersed": (
-        "Rolling 12 months vs baseline year, Poisson test with over-dispersion: "
-        "z = (X1 - X0) / sqrt(phi (X1 + X0)), phi = max(1, sum (x_i - mean)^2 / ((k - 1) mean)) "
-        "from the k baseline months"
+    COUNT_METHOD: (
+        "Rolling 12 months vs baseline year on the months they do not share (the shared months "
+        "cancel): z = (A - B) / sqrt(phi (A + B)), A the rolling months outside the baseline, "
+        "B the baseline months outside the rolling 12; phi = max(1, over-dispersion of the "
+        "seasonally differenced months before the reporting month)"
     ),
-    "current_month_vs_baseline_months": (
+    PROPORTION_METHOD: (
+        "Two proportions (rolling 12 months vs baseline year) with the shared months' cases "
+        "counted once: z = (p1 - p0) / SE, SE from the pooled proportion and the non-shared "
+        "months' cases, times the over-dispersion phi; interval p1 - p0 +/- z SE"
+    ),
+    SURVEY_METHOD: (
+        "Survey proportions with n: as the two-proportion test on the responses of the months "
+        "the two periods do not share; each proportion shown with its Wilson interval"
+    ),
+    MEDIAN_METHOD: (
+        "Monthly medians: mean log shift of the rolling 12 months' non-shared months against the "
+        "same calendar months of the baseline year, t test with the residual month-to-month "
+        "variance of the months before the reporting month; interval as a % change"
+    ),
+    MONTH_METHOD: (
         "Current month vs the baseline year's months: outside mean +/- z x SD of the baseline months"
-    ),
-    "two_proportion_newcombe": (
-        "Two proportions (rolling 12 months vs baseline year): Newcombe hybrid score interval for "
-        "the difference p1 - p0; significant when the interval excludes 0"
-    ),
-    "wilson_newcombe": (
-        "Survey proportions with n: Wilson score interval for each, Newcombe hybrid score interval "
-        "for the difference; significant when it excludes 0"
-    ),
-    "monthly_medians_mann_whitney": (
-        "Monthly medians of the latest 12 months vs the baseline year's: two-sided Mann-Whitney U test"
     ),
 }
 
@@ -59,8 +81,11 @@ class Verdict:
     p_value: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    """Interval for the difference (rates: proportion points x 100; counts: not used)."""
+    """Interval for the difference, from the same test as the p-value (rates: percentage
+    points; counts: the change in the count; medians: minutes or seconds)."""
     note: str = ""
+    dispersion: float | None = None
+    """Over-dispersion phi (counts, proportions) or month-level variance (medians) used."""
 
 
 @lru_cache(maxsize=32)
@@ -85,52 +110,63 @@ def words(direction: Direction, polarity: Polarity, *, rate: bool) -> str:
     return "Higher" if direction == "up" else "Lower"
 
 
-def dispersion(baseline_months: list[float]) -> float:
-    """Over-dispersion factor phi from the baseline months (1 = Poisson; never below 1).
+def _verdict(
+    t: NS.Comparison,
+    method: str,
+    polarity: Polarity,
+    confidence: float,
+    *,
+    rate: bool,
+    note: str,
+    scale: float = 1.0,
+) -> Verdict:
+    """The verdict of the first (only) series of `t`: significant when p < 1 - confidence."""
+    p = float(t.p_value[0])
+    direction: Direction = (
+        "none" if not p < 1 - confidence else ("up" if t.difference[0] > 0 else "down")
+    )
+    return Verdict(
+        words(direction, polarity, rate=rate), method, direction,
+        statistic=float(t.statistic[0]), p_value=p, ci_low=scale * float(t.low[0]),
+        ci_high=scale * float(t.high[0]), note=note, dispersion=float(t.phi[0]),
+    )  # fmt: skip
 
-    >>> dispersion([10, 10, 10, 10])
-    1.0
-    """
-    k = len(baseline_months)
-    if k < 2:
-        return 1.0
-    mean = sum(baseline_months) / k
-    if mean <= 0:
-        return 1.0
-    phi = sum((x - mean) ** 2 for x in baseline_months) / ((k - 1) * mean)
-    return max(1.0, phi)
+
+def _overlap_note(end: int, baseline_first: int) -> str:
+    w = NS.split_windows(end, baseline_first)
+    return f"{w.months_not_shared} months not shared with the baseline"
+
+
+def _same_windows(method: str) -> Verdict:
+    return Verdict(
+        COMPARABLE, method, "none", p_value=1.0,
+        note="the rolling 12 months are the baseline year: nothing to compare",
+    )  # fmt: skip
 
 
 def count_vs_baseline(
-    current: float | None,
-    baseline: float | None,
-    baseline_months: list[float],
+    counts: np.ndarray,
+    end: int,
+    baseline_first: int,
     *,
     confidence: float,
     polarity: Polarity = "neutral",
 ) -> Verdict:
-    """Rolling-12 count vs the baseline year's count, equal exposure (12 months each)."""
-    method = "rolling_12m_vs_baseline_overdispersed"
-    if current is None or baseline is None or len(baseline_months) < 12:
+    """Rolling-12 count (ending at position `end` of the monthly `counts`) vs the baseline year
+    (12 months from `baseline_first`), on the months the two do not share."""
+    method = COUNT_METHOD
+    if end - 11 < 0 or baseline_first < 0 or baseline_first + 12 > len(counts):
         return Verdict(INSUFFICIENT, method, "none", note="needs 12 months in both periods")
-    total = current + baseline
-    if total == 0:
+    if end == baseline_first + 11:
+        return _same_windows(method)
+    t = NS.count_test(np.asarray(counts, dtype=float)[None, :], end, baseline_first, confidence)
+    note = _overlap_note(end, baseline_first)
+    if t.se[0] == 0:
         return Verdict(
-            COMPARABLE,
-            method,
-            "none",
-            statistic=0.0,
-            p_value=1.0,
-            note="no crimes in either period",
-        )
-    phi = dispersion(baseline_months)
-    z = (current - baseline) / math.sqrt(phi * total)
-    p = two_sided_p(z)
-    direction: Direction = "none" if abs(z) < z_for(confidence) else ("up" if z > 0 else "down")
-    return Verdict(
-        words(direction, polarity, rate=False), method, direction, statistic=z, p_value=p,
-        note=f"phi = {phi:.2f}",
-    )  # fmt: skip
+            COMPARABLE, method, "none", statistic=0.0, p_value=1.0, ci_low=0.0, ci_high=0.0,
+            note="no crimes in the months the periods do not share", dispersion=float(t.phi[0]),
+        )  # fmt: skip
+    return _verdict(t, method, polarity, confidence, rate=False, note=note)
 
 
 def month_vs_baseline_months(
@@ -142,7 +178,7 @@ def month_vs_baseline_months(
     rate: bool = False,
 ) -> Verdict:
     """The current month against mean +/- z SD of the baseline months (common OPCC practice)."""
-    method = "current_month_vs_baseline_months"
+    method = MONTH_METHOD
     if current is None or len(baseline_months) < 12:
         return Verdict(INSUFFICIENT, method, "none", note="needs 12 baseline months")
     mean = sum(baseline_months) / len(baseline_months)
@@ -177,121 +213,89 @@ def wilson_interval(successes: float, n: float, confidence: float) -> tuple[floa
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def newcombe_interval(
-    x1: float, n1: float, x0: float, n0: float, confidence: float
-) -> tuple[float, float]:
-    """Newcombe's hybrid score interval for p1 - p0 (Newcombe 1998, method 10).
-
-    >>> [round(x, 4) for x in newcombe_interval(56, 70, 48, 80, 0.95)]
-    [0.0524, 0.3339]
-    """
-    p1, p0 = x1 / n1, x0 / n0
-    l1, u1 = wilson_interval(x1, n1, confidence)
-    l0, u0 = wilson_interval(x0, n0, confidence)
-    d = p1 - p0
-    low = d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
-    high = d + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
-    return (low, high)
-
-
 def proportion_vs_baseline(
-    x1: float | None,
-    n1: float | None,
-    x0: float | None,
-    n0: float | None,
+    successes: np.ndarray,
+    cases: np.ndarray,
+    end: int,
+    baseline_first: int,
     *,
     confidence: float,
     polarity: Polarity,
     minimum_n: int,
-    method: str = "two_proportion_newcombe",
+    method: str = PROPORTION_METHOD,
 ) -> Verdict:
-    """A rate (outcomes / crimes) or survey proportion now vs in the baseline year."""
-    if None in (x1, n1, x0, n0) or not n1 or not n0:
+    """A rate (outcomes / crimes) or survey proportion over the rolling 12 months vs the
+    baseline year, on the months they do not share (difference in percentage points)."""
+    if end - 11 < 0 or baseline_first < 0 or baseline_first + 12 > len(cases):
         return Verdict(INSUFFICIENT, method, "none", note="no baseline or no cases")
-    assert x1 is not None and n1 is not None and x0 is not None and n0 is not None
+    x, n = np.asarray(successes, dtype=float), np.asarray(cases, dtype=float)
+    n1 = float(n[end - 11 : end + 1].sum())
+    n0 = float(n[baseline_first : baseline_first + 12].sum())
+    if not n1 or not n0:
+        return Verdict(INSUFFICIENT, method, "none", note="no baseline or no cases")
     if n1 < minimum_n or n0 < minimum_n:
         return Verdict(INSUFFICIENT, method, "none", note=f"fewer than {minimum_n} cases")
-    # Period-method rates can exceed 100% (outcomes for earlier crimes); the interval needs p <= 1.
-    x1c, x0c = min(x1, n1), min(x0, n0)
-    low, high = newcombe_interval(x1c, n1, x0c, n0, confidence)
-    direction: Direction = "up" if low > 0 else "down" if high < 0 else "none"
-    pooled = (x1c + x0c) / (n1 + n0)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0)) if 0 < pooled < 1 else 0.0
-    z = (x1c / n1 - x0c / n0) / se if se > 0 else 0.0
-    p = two_sided_p(z)
-    return Verdict(
-        words(direction, polarity, rate=True), method, direction, statistic=z, p_value=p,
-        ci_low=100 * low, ci_high=100 * high,
-    )  # fmt: skip
+    if end == baseline_first + 11:
+        return _same_windows(method)
+    t = NS.proportion_test(x[None, :], n[None, :], end, baseline_first, confidence)
+    note = _overlap_note(end, baseline_first)
+    return _verdict(t, method, polarity, confidence, rate=True, note=note, scale=100.0)
 
 
 def medians_vs_baseline(
-    current_months: list[float],
-    baseline_months: list[float],
+    medians: np.ndarray,
+    end: int,
+    baseline_first: int,
     *,
     confidence: float,
     polarity: Polarity,
 ) -> Verdict:
-    """Twelve monthly medians now vs the baseline year's twelve (Mann-Whitney U, two-sided)."""
-    method = "monthly_medians_mann_whitney"
-    if len(current_months) < 12 or len(baseline_months) < 12:
+    """Monthly medians: the rolling 12 months' non-shared months vs the same calendar months
+    of the baseline year (`medians` NaN where a month has none)."""
+    method = MEDIAN_METHOD
+    v = np.asarray(medians, dtype=float)
+    if end - 11 < 0 or baseline_first < 0 or baseline_first + 12 > len(v):
         return Verdict(
             INSUFFICIENT, method, "none", note="needs 12 monthly medians in both periods"
         )
-    statistic, p = mann_whitney_u(current_months, baseline_months)
-    shift = (
-        float(sorted(current_months)[6] + sorted(current_months)[5]) / 2
-        - float(sorted(baseline_months)[6] + sorted(baseline_months)[5]) / 2
+    if end == baseline_first + 11:
+        return _same_windows(method)
+    w = NS.split_windows(end, baseline_first)
+    chosen = np.concatenate([v[w.current_only], v[w.baseline_only]])
+    if np.isnan(chosen).any() or (chosen <= 0).any():
+        return Verdict(INSUFFICIENT, method, "none", note="a non-shared month has no median")
+    t = NS.median_test(v[None, :], end, baseline_first, confidence)
+    if t.residuals[0] < MIN_MEDIAN_RESIDUALS:
+        return Verdict(
+            INSUFFICIENT, method, "none",
+            note=f"fewer than {MIN_MEDIAN_RESIDUALS} months of history to measure month-to-month variation",
+        )  # fmt: skip
+    return _verdict(
+        t, method, polarity, confidence, rate=True, note=_overlap_note(end, baseline_first)
     )
-    direction: Direction = "none" if p >= 1 - confidence else ("up" if shift > 0 else "down")
-    return Verdict(
-        words(direction, polarity, rate=True),
-        method,
-        direction,
-        statistic=statistic,
-        p_value=p,
+
+
+MIN_MEDIAN_RESIDUALS = 3
+"""Residuals the medians' variance needs at the least (it has no model variance to fall back on)."""
+
+
+def chance_note(tested: int, confidence: float, adjustment: str) -> str:
+    """How many verdicts were tested and how many differences chance alone would give: with
+    many verdicts a month, some "significant" ones are expected even where nothing changed.
+
+    >>> chance_note(126, 0.95, "none")
+    '126 verdicts tested at 95% confidence; about 6 would show a difference by chance alone.'
+    """
+    if not tested:
+        return ""
+    expected = round(tested * (1 - confidence))
+    text = (
+        f"{tested} verdict{'s' if tested != 1 else ''} tested at {confidence:.0%} confidence; "
+        f"about {expected} would show a difference by chance alone."
     )
-
-
-def average_ranks(values: list[float]) -> tuple[list[float], list[int]]:
-    """Ranks from 1, ties given their average rank, and the size of each group of ties.
-
-    >>> average_ranks([3.0, 1.0, 3.0])
-    ([2.5, 1.0, 2.5], [1, 2])
-    """
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    ties: list[int] = []
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for i in order[start : end + 1]:
-            ranks[i] = (start + end) / 2 + 1
-        ties.append(end - start + 1)
-        start = end + 1
-    return ranks, ties
-
-
-def mann_whitney_u(x: list[float], y: list[float]) -> tuple[float, float]:
-    """Two-sided Mann-Whitney U test, normal approximation with tie and continuity corrections:
-    (U of `x`, p-value). This is `scipy.stats.mannwhitneyu(x, y)` for samples of more than 8
-    each, where scipy chooses the same approximation (Mann & Whitney 1947; tie correction as in
-    scipy's reference [2]); written out so evaluating needs no `scipy.stats` import.
-
-    >>> mann_whitney_u([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
-    (0.0, 0.08085559837005224)
-    """
-    n1, n2 = len(x), len(y)
-    ranks, ties = average_ranks([*x, *y])
-    u1 = sum(ranks[:n1]) - n1 * (n1 + 1) / 2
-    u = max(u1, n1 * n2 - u1)
-    n = n1 + n2
-    tie_term = float(sum(t**3 - t for t in ties))
-    s = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
-    numerator = u - n1 * n2 / 2 - 0.5
-    # All values tied gives s = 0 and numerator -0.5: z = -inf and p = 1, as in scipy.
-    z = numerator / s if s > 0 else math.copysign(math.inf, numerator)
-    p = min(max(2 * float(special.ndtr(-z)), 0.0), 1.0)
-    return float(u1), p
+    if adjustment == "benjamini_hochberg":
+        text += (
+            " Verdicts are adjusted (Benjamini-Hochberg) so that about "
+            f"{1 - confidence:.0%} of the differences shown are expected to be chance."
+        )
+    return text

@@ -17,8 +17,13 @@ Kind = Literal["count", "outcome_rate", "proportion", "median", "rate_per_popula
 Polarity = Literal["up_is_good", "down_is_good", "neutral"]
 BenchmarkMethod = Literal[
     "auto",
-    "rolling_12m_vs_baseline_overdispersed",
+    "non_shared_months_quasi_poisson",
+    "non_shared_months_two_proportion",
+    "non_shared_months_survey_proportion",
+    "non_shared_months_median_shift",
     "current_month_vs_baseline_months",
+    # Earlier names, still accepted: each means the non-shared-months method of its kind.
+    "rolling_12m_vs_baseline_overdispersed",
     "two_proportion_newcombe",
     "wilson_newcombe",
     "monthly_medians_mann_whitney",
@@ -244,6 +249,11 @@ class Settings(Frozen):
         le=60,
         description="period outcome rates: months of recorded crime needed before a month "
         "whose outcomes are counted (outcomes of older crimes cannot be attributed)",
+    )
+    multiple_testing: Literal["none", "benjamini_hochberg"] = Field(
+        "none",
+        description="benjamini_hochberg: verdicts of a month judged on p-values adjusted across "
+        "all that month's verdicts (Benjamini & Hochberg 1995)",
     )
     spc: SpcSettings = SpcSettings()
 

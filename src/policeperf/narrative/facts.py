@@ -94,7 +94,7 @@ class Facts:
 
     @property
     def is_survey(self) -> bool:
-        return self.method == "wilson_newcombe"
+        return self.method == "non_shared_months_survey_proportion"
 
     @property
     def direction(self) -> str | None:

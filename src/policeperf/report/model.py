@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from policeperf.engine.compare import METHOD_TEXT as COMPARISON_TEXT
-from policeperf.engine.verdict import METHOD_TEXT
+from policeperf.engine.verdict import METHOD_TEXT, SURVEY_METHOD, chance_note
 from policeperf.framework import Framework
 from policeperf.narrative import commentary
 from policeperf.narrative import numbers as N
@@ -98,6 +98,8 @@ class Report:
     confidence: str = "95%"
     harm: Any = None
     """A HarmSection (report/harm.py) when the harm section is wanted."""
+    testing: str = ""
+    """How many verdicts the scorecards test and how many chance alone would give."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -117,7 +119,7 @@ def _with_n(row: dict[str, Any], figure: str, n_column: str) -> str:
     text = N.value(row.get(figure), str(row["unit"]))
     n = row.get(n_column)
     if (
-        row.get("method") == "wilson_newcombe"
+        row.get("method") == SURVEY_METHOD
         and text not in ("-", N.SUPPRESSED)
         and not N.is_missing(n)
         and n != N.SUPPRESSED
@@ -300,4 +302,9 @@ def build_report(
         ],
         suppressed_below=suppressed_below,
         confidence=f"{confidence:.0%}",
+        testing=chance_note(
+            int(force_rows["p_value"].notna().sum()) if "p_value" in force_rows else 0,
+            confidence,
+            framework.settings.multiple_testing,
+        ),
     )

@@ -74,7 +74,7 @@ ROLLING_FIGURES = ("rolling_12m", "rolling_12m_monthly", "rolling_12m_numerator"
 BASELINE_FIGURES = ("baseline", "baseline_monthly", "baseline_numerator", "baseline_denominator",
                     "baseline_crime_count", "baseline_n")  # fmt: skip
 CHANGE_FIGURES = ("change", "change_pct", "change_ppt")
-TEST_FIGURES = ("statistic", "p_value", "ci_low", "ci_high")
+TEST_FIGURES = ("statistic", "p_value", "p_adjusted", "ci_low", "ci_high", "dispersion")
 VERDICT_FACTS = ("verdict_direction", "verdict_note")
 COMPARISON_FIGURES = ("comparison_statistic", "comparison_p_value", "comparison_ci_low",
                       "comparison_ci_high")  # fmt: skip

@@ -84,6 +84,9 @@ def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) 
     if report.suppressed_below:
         summary.write_string(7, 0, "Public version", bold)
         summary.write_string(7, 1, rule_text(report.suppressed_below))
+    if report.testing:
+        summary.write_string(8, 0, "Verdicts tested", bold)
+        summary.write_string(8, 1, report.testing)
     summary.set_column(0, 0, 16)
     summary.set_column(1, 1, 80)
 

@@ -29,7 +29,7 @@ from policeperf.narrative import commentary
 from policeperf.narrative import numbers as N
 from policeperf.report import write_report
 from policeperf.report.charts import measure_charts
-from policeperf.report.model import SPC_TEXT, score_row
+from policeperf.report.model import SPC_TEXT, chance_note, score_row
 from policeperf.report.xlsx import table_xlsx_bytes
 from policeperf.web.guard import Guard
 from policeperf.web.service import ResultsService, StoreBusy, check_month
@@ -229,9 +229,12 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
                     for r in now[now["pillar_id"] == pillar.id].to_dict(orient="records")
                 ]
                 pillars.append((pillar.name, rows))
+            settings = results.framework.settings
+            tested = int(now["p_value"].notna().sum()) if "p_value" in now else 0
             return {
                 "framework": results.framework, "force": results.force, "month": chosen, "months": results.months(),
                 "area": area, "areas": areas(frame, chosen), "pillars": pillars,
+                "testing": chance_note(tested, settings.confidence, settings.multiple_testing),
             }  # fmt: skip
 
         return page("overview.html", context)
