@@ -44,27 +44,26 @@ def row(frame: pd.DataFrame, measure: str, area: str, month: date = C.REPORTING)
 
 def test_two_poisson_rates_by_hand() -> None:
     # (0.15 - 0.10) / sqrt(150 / 1000^2 + 100 / 1000^2) = 0.05 / 0.0158114 = 3.1623
-    v = compare.rates_compare(150, 1000, [], 100, 1000, [], confidence=0.95)
+    v = compare.rates_compare(150, 1000, 100, 1000, confidence=0.95)
     assert (v.verdict, v.direction) == ("Higher", "up")
     assert v.statistic == pytest.approx(3.16228, abs=1e-5)
     assert v.p_value == pytest.approx(math.erfc(3.16228 / math.sqrt(2)), rel=1e-4)
 
 
 def test_over_dispersion_of_each_place_widens_the_test() -> None:
-    # 130 vs 100: z = 0.03 / sqrt(2.3e-4) = 1.978, significant; months [0, 2, 4] give phi = 2
-    # for both: z = 0.03 / sqrt(4.6e-4) = 1.3988, not significant.
-    plain = compare.rates_compare(130, 1000, [], 100, 1000, [], confidence=0.95)
+    # 130 vs 100: z = 0.03 / sqrt(2.3e-4) = 1.978, significant; with phi = 2: z = 0.03 / sqrt(4.6e-4) = 1.3988, not significant.
+    plain = compare.rates_compare(130, 1000, 100, 1000, confidence=0.95)
     assert plain.statistic == pytest.approx(1.97814, abs=1e-5) and plain.verdict == "Higher"
-    wide = compare.rates_compare(130, 1000, [0, 2, 4], 100, 1000, [0, 2, 4], confidence=0.95)
+    wide = compare.rates_compare(130, 1000, 100, 1000, phi=2.0, confidence=0.95)
     assert wide.statistic == pytest.approx(1.39876, abs=1e-5)
     assert (wide.verdict, wide.direction) == ("Comparable", "none")
 
 
 def test_equal_rates_on_different_populations_are_comparable() -> None:
-    v = compare.rates_compare(100, 1000, [], 300, 3000, [], confidence=0.95)
+    v = compare.rates_compare(100, 1000, 300, 3000, confidence=0.95)
     assert (v.verdict, v.statistic) == ("Comparable", 0.0)
-    assert compare.rates_compare(0, 1000, [], 0, 500, [], confidence=0.95).verdict == "Comparable"
-    assert compare.rates_compare(5, 0, [], 5, 500, [], confidence=0.95).verdict == V.INSUFFICIENT
+    assert compare.rates_compare(0, 1000, 0, 500, confidence=0.95).verdict == "Comparable"
+    assert compare.rates_compare(5, 0, 5, 500, confidence=0.95).verdict == V.INSUFFICIENT
 
 
 def test_two_areas_outcome_rates_are_tested_against_each_other() -> None:
@@ -78,9 +77,9 @@ def test_two_areas_outcome_rates_are_tested_against_each_other() -> None:
         "South", "Higher", "up",
     )  # fmt: skip
     assert (south["compared_with"], south["comparison"]) == ("North", "Lower")
-    assert north["comparison_method"] == "two_proportion_newcombe"
-    expected = V.proportion_vs_baseline(108, 360, 36, 360, confidence=0.95,
-                                        polarity="neutral", minimum_n=30)  # fmt: skip
+    assert north["comparison_method"] == "places_two_proportion"
+    expected = compare.proportions_compare(108, 360, 36, 360, confidence=0.95,
+                                           minimum_n=30)  # fmt: skip
     assert (north["comparison_ci_low"], north["comparison_ci_high"]) == (
         pytest.approx(expected.ci_low), pytest.approx(expected.ci_high),
     )  # fmt: skip
@@ -92,8 +91,8 @@ def test_a_district_is_tested_against_the_other_districts_combined() -> None:
     northam = row(out, "solved", "Northam")
     assert northam["compared_with"] == "the other 5 districts combined"
     # Northam 36 / 120 against 108 / 600: the same test on those sums.
-    expected = V.proportion_vs_baseline(36, 120, 108, 600, confidence=0.95,
-                                        polarity="neutral", minimum_n=30)  # fmt: skip
+    expected = compare.proportions_compare(36, 120, 108, 600, confidence=0.95,
+                                           minimum_n=30)  # fmt: skip
     assert northam["comparison_statistic"] == pytest.approx(expected.statistic)
     assert northam["comparison"] == "Higher"
 
@@ -101,7 +100,7 @@ def test_a_district_is_tested_against_the_other_districts_combined() -> None:
 def test_rates_per_population_use_each_areas_population() -> None:
     out = compared(C.results_from(counts()))
     north = row(out, "per1000", "North")
-    # 360 crimes on 120,000 residents against 360 on 90,000; constant months give phi = 1:
+    # 360 crimes on 120,000 residents against 360 on 90,000; no dispersion held gives phi = 1:
     # z = (0.003 - 0.004) / sqrt(360 / 120000^2 + 360 / 90000^2) = -3.7947
     assert north["comparison_method"] == "poisson_rates_overdispersed"
     assert north["comparison_statistic"] == pytest.approx(-3.79473, abs=1e-5)

@@ -183,7 +183,7 @@ def test_a_record_since_fewer_than_12_months_ago_is_not_news() -> None:
 def areas(**changes: object) -> tuple[Facts, Facts]:
     """North 15.0% and South 13.0%, tested: North significantly higher, not so in 2019/20."""
     common = dict(unit="pct", kind="outcome_rate", polarity="up_is_good", measure="Outcome rate",
-                  area_level="area", comparison_method="two_proportion_newcombe",
+                  area_level="area", comparison_method="places_two_proportion",
                   baseline_comparison_direction="none")  # fmt: skip
     north = facts(area="North", rolling_12m=15.0, baseline=12.0, compared_with="South",
                   comparison="Higher", comparison_direction="up", **common)  # fmt: skip
@@ -195,18 +195,18 @@ def areas(**changes: object) -> tuple[Facts, Facts]:
 def test_an_area_outperforms_another_only_with_a_significant_test_which_it_names() -> None:
     assert S.area_comparison(*areas()) == (
         "For outcome rate, North (15.0%) outperforms South (13.0%); the difference is "
-        "statistically significant (two-proportion test, Newcombe interval)."
+        "statistically significant (two-proportion z test)."
     )
     north, south = areas(baseline_comparison_direction="up")
     assert S.area_comparison(north, replace(south, baseline_comparison_direction="down")) == (
         "For outcome rate, North (15.0%) continues to outperform South (13.0%) as in 2019/20; "
-        "the difference is statistically significant (two-proportion test, Newcombe interval)."
+        "the difference is statistically significant (two-proportion z test)."
     )
     north, south = areas(polarity="down_is_good")
     assert S.area_comparison(north, south).startswith("For outcome rate, South (13.0%) outperforms")
     assert S.area_comparison(*areas(polarity="neutral")) == (
         "For outcome rate, North (15.0%) is higher than South (13.0%); the difference is "
-        "statistically significant (two-proportion test, Newcombe interval)."
+        "statistically significant (two-proportion z test)."
     )
 
 
@@ -214,7 +214,7 @@ def test_areas_without_a_significant_test_are_given_plainly() -> None:
     plain = "Outcome rate in the 12 months to March 2021: North 15.0%, South 13.0%"
     assert S.area_comparison(*areas(comparison="Comparable", comparison_direction="none")) == (
         f"{plain}; the difference is not statistically significant "
-        "(two-proportion test, Newcombe interval)."
+        "(two-proportion z test)."
     )
     untested = areas(comparison=None, comparison_direction=None, comparison_method=None)
     assert S.area_comparison(*untested) == f"{plain}."
@@ -247,7 +247,7 @@ def test_no_area_sentence_of_the_demo_compares_without_a_significant_named_test(
             assert bool(comparative) == significant, p.text
             assert "now outperforms" not in p.text
             if significant:
-                assert "(two-proportion test" in p.text or "(two-rate Poisson test" in p.text
+                assert "(two-proportion z test" in p.text or "(two-rate Poisson test" in p.text
     assert seen >= 10
 
 

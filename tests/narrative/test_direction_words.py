@@ -21,9 +21,9 @@ KINDS = [
     # (kind, unit, verdict method)
     ("count", "count", "rolling_12m_vs_baseline_overdispersed"),
     ("rate_per_population", "per_population", "rolling_12m_vs_baseline_overdispersed"),
-    ("outcome_rate", "pct", "two_proportion_newcombe"),
-    ("proportion", "pct", "two_proportion_newcombe"),
-    ("proportion", "pct", "wilson_newcombe"),  # a survey, with n
+    ("outcome_rate", "pct", "places_two_proportion"),
+    ("proportion", "pct", "places_two_proportion"),
+    ("proportion", "pct", "places_survey_proportion"),  # a survey, with n
     ("median", "minutes", "monthly_medians_mann_whitney"),
     ("median", "seconds", "monthly_medians_mann_whitney"),
     ("harm", "harm_days", "rolling_12m_vs_baseline_overdispersed"),

@@ -7,10 +7,14 @@ row is compared with the other areas (districts) of its level combined: with two
 compared with South. The tests are those of the baseline verdicts (`engine/verdict.py`), applied
 to two places instead of two periods:
 
-- rates and proportions (outcome rates, call handling, surveys): two proportions, Newcombe's
-  hybrid score interval for the difference (`verdict.proportion_vs_baseline`);
-- rates per population: two Poisson rates with their populations as exposure, each count's
-  variance scaled by its over-dispersion factor from its own 12 months (`verdict.dispersion`).
+- rates and proportions (outcome rates, call handling, surveys): two independent proportions,
+  the pooled z test with the interval inverted from the same standard error
+  (`nonshared.two_proportions`, the verdict's proportion test when no month is shared);
+- rates per population: two Poisson rates with their populations as exposure.
+
+Both scale the variance by over-dispersion: each place's `dispersion`, the factor its own
+verdict estimated from 36 months of residual variation; the larger of the places compared is
+used (the test errs towards "not significant"), 1 where a place has none.
 
 Counts, harm and medians are not compared between places: areas differ in size, so their counts
 say nothing about performance, and a median of the other places combined is not held. Their
@@ -27,27 +31,29 @@ from typing import Any
 
 import pandas as pd
 
-from policeperf.calendar import month_index
+from policeperf.engine import nonshared as NS
 from policeperf.engine import verdict as V
 from policeperf.framework.models import Framework
 
 POISSON_RATES = "poisson_rates_overdispersed"
 """Two rates per population: z = (r1 - r0) / sqrt(phi1 X1 / t1^2 + phi0 X0 / t0^2)."""
-PROPORTION_METHODS = ("two_proportion_newcombe", "wilson_newcombe")
+PROPORTION_METHODS = ("places_two_proportion", "places_survey_proportion")
 
 METHOD_TEXT = {
     POISSON_RATES: (
         "Areas compared, rates per population: z = (X1/t1 - X0/t0) / sqrt(phi1 X1/t1^2 + "
-        "phi0 X0/t0^2), X the rolling 12-month counts, t the populations, phi each place's "
-        "over-dispersion factor from its 12 months"
+        "phi0 X0/t0^2), X the rolling 12-month counts, t the populations, phi the larger "
+        "over-dispersion factor of the places compared (their verdicts')"
     ),
-    "two_proportion_newcombe": (
-        "Areas compared, rates and proportions: Newcombe hybrid score interval for the "
-        "difference between the two places' rolling 12-month proportions"
+    "places_two_proportion": (
+        "Areas compared, rates and proportions: pooled two-proportion z test of the two places' "
+        "rolling 12-month proportions, variance scaled by the larger over-dispersion factor; "
+        "interval from the same standard error"
     ),
-    "wilson_newcombe": (
-        "Areas compared, survey proportions: Newcombe hybrid score interval (from the Wilson "
-        "intervals) for the difference between the two places' rolling 12-month proportions"
+    "places_survey_proportion": (
+        "Areas compared, survey proportions: pooled two-proportion z test of the two places' "
+        "rolling 12-month proportions, variance scaled by the larger over-dispersion factor; "
+        "interval from the same standard error"
     ),
 }
 
@@ -73,17 +79,16 @@ FIGURE_STANDS = (None, "ok", "incomplete_baseline")
 def rates_compare(
     x1: float,
     t1: float,
-    months1: list[float],
     x0: float,
     t0: float,
-    months0: list[float],
     *,
+    phi: float = 1.0,
     confidence: float,
 ) -> V.Verdict:
     """Two Poisson rates, counts `x` over exposures `t` (residents), each count's variance
-    phi x with phi from its own monthly counts (quasi-Poisson, as the baseline verdict's).
+    phi x (quasi-Poisson, as the baseline verdict's).
 
-    >>> v = rates_compare(150, 1000, [], 100, 1000, [], confidence=0.95)
+    >>> v = rates_compare(150, 1000, 100, 1000, confidence=0.95)
     >>> v.verdict, v.direction, round(v.statistic, 3)
     ('Higher', 'up', 3.162)
     """
@@ -92,14 +97,46 @@ def rates_compare(
         return V.Verdict(V.INSUFFICIENT, method, "none", note="no population")
     if x1 + x0 == 0:
         return V.Verdict(V.COMPARABLE, method, "none", statistic=0.0, p_value=1.0)
-    phi1, phi0 = V.dispersion(months1), V.dispersion(months0)
-    se = math.sqrt(phi1 * x1 / t1**2 + phi0 * x0 / t0**2)
+    se = math.sqrt(phi * (x1 / t1**2 + x0 / t0**2))
     z = (x1 / t1 - x0 / t0) / se
-    crit = V.z_for(confidence)
-    direction: V.Direction = "none" if abs(z) < crit else ("up" if z > 0 else "down")
+    p = V.two_sided_p(z)
+    direction: V.Direction = "none" if not p < 1 - confidence else ("up" if z > 0 else "down")
+    half = V.z_for(confidence) * se
     return V.Verdict(
-        V.words(direction, "neutral", rate=False), method, direction, statistic=z,
-        p_value=V.two_sided_p(z), note=f"phi = {phi1:.2f}, {phi0:.2f}",
+        V.words(direction, "neutral", rate=False), method, direction, statistic=z, p_value=p,
+        ci_low=x1 / t1 - x0 / t0 - half, ci_high=x1 / t1 - x0 / t0 + half,
+        note=f"phi = {phi:.2f}", dispersion=phi,
+    )  # fmt: skip
+
+
+def proportions_compare(
+    x1: float,
+    n1: float,
+    x0: float,
+    n0: float,
+    *,
+    phi: float = 1.0,
+    confidence: float,
+    minimum_n: int,
+    method: str = PROPORTION_METHODS[0],
+) -> V.Verdict:
+    """Two independent proportions x/n (difference in percentage points).
+
+    >>> v = proportions_compare(108, 360, 36, 360, confidence=0.95, minimum_n=30)
+    >>> v.verdict, round(v.statistic, 4)
+    ('Higher', 6.7082)
+    """
+    if n1 < minimum_n or n0 < minimum_n:
+        return V.Verdict(V.INSUFFICIENT, method, "none", note=f"fewer than {minimum_n} cases")
+    t = NS.two_proportions(x1, n1, x0, n0, phi=phi, confidence=confidence)
+    p = float(t.p_value[0])
+    direction: V.Direction = (
+        "none" if not p < 1 - confidence else ("up" if t.difference[0] > 0 else "down")
+    )
+    return V.Verdict(
+        V.words(direction, "neutral", rate=False), method, direction,
+        statistic=float(t.statistic[0]), p_value=p, ci_low=100 * float(t.low[0]),
+        ci_high=100 * float(t.high[0]), note=f"phi = {phi:.2f}", dispersion=phi,
     )  # fmt: skip
 
 
@@ -110,21 +147,20 @@ class _Place:
     area: str
     numerator: float | None
     denominator: float | None
-    months: list[float]
+    phi: float
     baseline_numerator: float | None
     baseline_denominator: float | None
-    baseline_months: list[float]
     baseline_period: str
     stands: bool
     baseline_stands: bool
 
     @property
     def now(self) -> Figures:
-        return (self.numerator, self.denominator, self.months)
+        return (self.numerator, self.denominator, self.phi)
 
     @property
     def before(self) -> Figures:
-        return (self.baseline_numerator, self.baseline_denominator, self.baseline_months)
+        return (self.baseline_numerator, self.baseline_denominator, self.phi)
 
 
 def _number(value: Any) -> float | None:
@@ -136,22 +172,21 @@ def _number(value: Any) -> float | None:
 
 def _test(
     method: str,
-    mine: tuple[float | None, float | None, list[float]],
-    others: tuple[float | None, float | None, list[float]],
+    mine: Figures,
+    others: Figures,
     *,
     confidence: float,
     minimum_n: int,
 ) -> V.Verdict:
-    x1, n1, m1 = mine
-    x0, n0, m0 = others
+    x1, n1, phi1 = mine
+    x0, n0, phi0 = others
+    if x1 is None or n1 is None or x0 is None or n0 is None:
+        return V.Verdict(V.INSUFFICIENT, method, "none", note="a figure is missing")
+    phi = max(phi1, phi0)
     if method == POISSON_RATES:
-        if x1 is None or n1 is None or x0 is None or n0 is None:
-            return V.Verdict(V.INSUFFICIENT, method, "none", note="a figure is missing")
-        return rates_compare(x1, n1, m1, x0, n0, m0, confidence=confidence)
-    return V.proportion_vs_baseline(
-        x1, n1, x0, n0, confidence=confidence, polarity="neutral", minimum_n=minimum_n,
-        method=method,
-    )  # fmt: skip
+        return rates_compare(x1, n1, x0, n0, phi=phi, confidence=confidence)
+    return proportions_compare(x1, n1, x0, n0, phi=phi, confidence=confidence,
+                               minimum_n=minimum_n, method=method)  # fmt: skip
 
 
 def _sum(values: Iterable[float | None]) -> float | None:
@@ -159,14 +194,8 @@ def _sum(values: Iterable[float | None]) -> float | None:
     return None if any(v is None for v in items) else float(sum(v for v in items if v is not None))
 
 
-def _month_sums(series: list[list[float]]) -> list[float]:
-    if not series or any(len(s) != len(series[0]) for s in series):
-        return []
-    return [float(sum(values)) for values in zip(*series, strict=True)]
-
-
-Figures = tuple[float | None, float | None, list[float]]
-"""A place's count (numerator), its denominator or population, and its monthly counts."""
+Figures = tuple[float | None, float | None, float]
+"""A place's count (numerator), its denominator or population, and its over-dispersion."""
 
 
 def _each_against_rest(
@@ -174,15 +203,14 @@ def _each_against_rest(
 ) -> list[V.Verdict]:
     """Each place's figures tested against the sum of the others' (the total less its own)."""
     total_x, total_n = _sum(f[0] for f in figures), _sum(f[1] for f in figures)
-    total_months = _month_sums([f[2] for f in figures])
     out = []
-    for x, n, months in figures:
+    for k, (x, n, phi) in enumerate(figures):
         others: Figures = (
             None if total_x is None or x is None else total_x - x,
             None if total_n is None or n is None else total_n - n,
-            [t - m for t, m in zip(total_months, months, strict=True)] if total_months else [],
+            max(f[2] for j, f in enumerate(figures) if j != k),
         )
-        out.append(_test(method, (x, n, months), others, confidence=confidence,
+        out.append(_test(method, (x, n, phi), others, confidence=confidence,
                          minimum_n=minimum_n))  # fmt: skip
     return out
 
@@ -228,33 +256,8 @@ def _compare_group(
 
 _READ = ("measure_id", "area_level", "area", "month", "status", "numerator",
          "rolling_12m_numerator", "rolling_12m_denominator", "baseline_numerator",
-         "baseline_denominator", "baseline_period", "baseline")  # fmt: skip
+         "baseline_denominator", "baseline_period", "baseline", "dispersion")  # fmt: skip
 """The results columns the comparisons read."""
-
-
-def _monthly(rows: pd.DataFrame) -> dict[tuple[str, str, str], dict[int, float | None]]:
-    """(measure, level, area) -> month index -> the month's numerator (the counts phi is
-    taken from)."""
-    out: dict[tuple[str, str, str], dict[int, float | None]] = {}
-    for measure, level, area, month, numerator in zip(
-        rows["measure_id"], rows["area_level"], rows["area"], rows["month"], rows["numerator"],
-        strict=True,
-    ):  # fmt: skip
-        key = (str(measure), str(level), str(area))
-        out.setdefault(key, {})[month_index(month)] = _number(numerator)
-    return out
-
-
-def _window(by_month: dict[int, float | None], last: date) -> list[float]:
-    """The 12 monthly counts ending `last`; empty unless all are held."""
-    end = month_index(last)
-    values = [by_month.get(k) for k in range(end - 11, end + 1)]
-    return [float(v) for v in values if v is not None] if None not in values else []
-
-
-def _baseline_last(label: Any) -> date | None:
-    text = str(label or "")
-    return date(int(text[:4]) + 1, 3, 1) if text[:4].isdigit() else None
 
 
 def methods_for(framework: Framework) -> dict[str, str]:
@@ -284,25 +287,23 @@ def compare_areas(
     if results.empty:
         return out
     wanted = results["area_level"].isin(LEVELS) & results["measure_id"].isin(methods)
-    places = results.loc[wanted, list(_READ)]
+    places = results.loc[wanted].reindex(
+        columns=list(_READ)
+    )  # results made before `dispersion` lack it
     if places.empty:
         return out
-    rates = places[places["measure_id"].map(methods) == POISSON_RATES]
-    monthly = _monthly(rates)  # only rates per population need the months (phi)
     chosen = places[[m >= since for m in places["month"]]]
     groups: dict[tuple[str, str, date], list[tuple[Any, _Place]]] = {}
     for index, row in zip(chosen.index, chosen.itertuples(index=False), strict=True):
         status = None if pd.isna(row.status) else str(row.status)
         key = (str(row.measure_id), str(row.area_level), str(row.area))
-        counts = monthly.get(key, {})
-        last_base = _baseline_last(row.baseline_period)
+        phi = _number(row.dispersion)
         place = _Place(
             area=str(row.area), numerator=_number(row.rolling_12m_numerator),
             denominator=_number(row.rolling_12m_denominator),
-            months=_window(counts, row.month) if counts else [],
+            phi=phi if phi is not None and phi > 1 else 1.0,
             baseline_numerator=_number(row.baseline_numerator),
             baseline_denominator=_number(row.baseline_denominator),
-            baseline_months=_window(counts, last_base) if counts and last_base else [],
             baseline_period=str(row.baseline_period),
             stands=status in FIGURE_STANDS and _number(row.rolling_12m_numerator) is not None,
             baseline_stands=status in (None, "ok") and _number(row.baseline) is not None,

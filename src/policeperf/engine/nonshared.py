@@ -207,6 +207,25 @@ def proportion_test(
     return _conclude(difference, se, phi, residuals, _reference_df(phi_raw, residuals), confidence)
 
 
+def two_proportions(
+    x1: float, n1: float, x0: float, n0: float, *, phi: float = 1.0, confidence: float
+) -> Comparison:
+    """Two independent proportions (two places over the same months): what `proportion_test`
+    gives when no month is shared, p1 - p0 with Var = phi p(1 - p)(1/n1 + 1/n0), p pooled, phi
+    given (over-dispersion estimated elsewhere, never below 1).
+
+    >>> t = two_proportions(108, 360, 36, 360, confidence=0.95)
+    >>> round(float(t.statistic[0]), 4)
+    6.7082
+    """
+    a, b = min(x1, n1), min(x0, n0)
+    pooled = (a + b) / (n1 + n0)
+    se = math.sqrt(max(phi * pooled * (1 - pooled) * (1 / n1 + 1 / n0), 0.0))
+    one = np.ones(1)
+    return _conclude(np.array([a / n1 - b / n0]), np.array([se]), phi * one,
+                     np.zeros(1), np.full(1, np.inf), confidence)  # fmt: skip
+
+
 def median_test(medians: Array, end: int, baseline_first: int, confidence: float) -> Comparison:
     """Monthly medians, on the log scale (times are positive and vary in proportion to their
     level, so a seasonal or real change moves them by a factor): the mean log of the non-shared

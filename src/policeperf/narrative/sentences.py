@@ -197,8 +197,8 @@ def spc(f: Facts) -> str | None:
 
 
 TEST_NAMES = {
-    "two_proportion_newcombe": "two-proportion test, Newcombe interval",
-    "wilson_newcombe": "two-proportion test, Newcombe interval",
+    "places_two_proportion": "two-proportion z test",
+    "places_survey_proportion": "two-proportion z test",
     "poisson_rates_overdispersed": "two-rate Poisson test with over-dispersion",
 }
 """How a sentence names the engine's test behind a comparison between places (the
