@@ -514,7 +514,8 @@ def evaluate(
         raise typer.BadParameter("parquet is binary; name a file with --out", param_hint="--format")
     reporting = month_option(month)
     with Store(resolve_store_path(store), read_only=True) as db:
-        results = run(db, framework, reporting, force=force, profile=profile)
+        results = run(db, framework, reporting, force=force, profile=profile,
+                      row_months=None if all_months else [reporting])  # fmt: skip
     warn_about(results)
     if not all_months:
         results = results[results["month"] == reporting]

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,11 @@ def evaluate_backend(
     as_at: datetime | None = None,
     store_state: str = "",
     profile: ForceProfile | None = None,
+    row_months: Collection[date] | None = None,
 ) -> pd.DataFrame:
-    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables."""
+    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables.
+    `row_months` limits the rows to those months (None: every month of each series); each row
+    is the same as in the full table."""
     chosen = force or framework.force
     if not chosen:
         crimes = backend.table("crimes")
@@ -93,7 +97,8 @@ def evaluate_backend(
     unknown, warnings = _profile_problems(profile, cube)
     ctx = Context(framework, reporting, profile.population_by_geography(), stamp, store_state,
                   coverage=coverage, geographies=_geographies(profile),
-                  unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown)  # fmt: skip
+                  unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown,
+                  row_months=None if row_months is None else frozenset(map(_month, row_months)))  # fmt: skip
     results = evaluate_cube(cube, ctx)
     results.attrs.update(framework=framework.name, version=framework.version, force=chosen,
                          month=reporting.isoformat(), as_at=stamp, store_state=store_state,
@@ -162,14 +167,18 @@ def evaluate(
     force: str | None = None,
     as_at: datetime | None = None,
     profile: ForceProfile | Path | None = None,
+    row_months: Collection[date] | None = None,
 ) -> pd.DataFrame:
     """The results table for `framework` (a model, a shipped name such as 'pcp', or a path) and
     the reporting `month` ('2021-03'), from a policeperf `Store`. `profile` gives the force's
-    areas and populations (a `ForceProfile` or a YAML path); by default the shipped one, if any."""
+    areas and populations (a `ForceProfile` or a YAML path); by default the shipped one, if any.
+    `row_months` limits the rows to those months (e.g. only the reporting month): the series
+    behind them are worked out in full, so each row is as in the table of every month."""
     from policeperf.store.database import ibis_backend, store_state
 
     model = framework if isinstance(framework, Framework) else load_framework(framework)
     if isinstance(profile, Path):
         profile = load_profile(profile)
     return evaluate_backend(ibis_backend(store), model, month, force=force or (profile.force if profile else None),
-                            as_at=as_at, store_state=store_state(store), profile=profile)  # fmt: skip
+                            as_at=as_at, store_state=store_state(store), profile=profile,
+                            row_months=row_months)  # fmt: skip

@@ -154,7 +154,9 @@ def build_cube(
                 frame["area"] = FORCE_AREA
             elif level == "district":
                 frame = frame.rename(columns={"district": "area"})
-            frame = frame[frame["area"].notna()]
+            # Sorted like the additive roll-up (areas, then months), whatever order the backend
+            # returned the groups in, so the results table's rows come in a stable order.
+            frame = frame[frame["area"].notna()].sort_values(["area", "key"], kind="stable")
             frame["level"], frame["window"], frame["measure_id"] = level, window, m.id
             median_frames.append(
                 frame[["measure_id", "level", "area", "window", "key", "value", "n"]]
