@@ -632,7 +632,7 @@ def report(
     charts per focus area, area and district tables, method appendix and data provenance."""
     from policeperf.engine import evaluate as run
     from policeperf.framework import load_framework
-    from policeperf.report import FORMATS, write_report
+    from policeperf.report import FORMATS, months_needed, write_report
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in wanted if f not in FORMATS]
@@ -644,7 +644,8 @@ def report(
     model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
-            results = run(db, model, reporting, force=force, profile=profile)
+            results = run(db, model, reporting, force=force, profile=profile,
+                          row_months=months_needed(reporting, wanted, suppress_below))  # fmt: skip
         warn_about(results)
         provenance = provenance_lines(db, results)
         model = model.model_copy(update={"force": results.attrs.get("force")})

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from policeperf.calendar import add_months, month_range
 from policeperf.engine.export import write_results
 from policeperf.framework import Framework
 from policeperf.outfile import check_target, write_text
+from policeperf.report.charts import CHART_MONTHS
 from policeperf.report.model import Report, build_report
 from policeperf.report.render import render_html, write_pdf
 from policeperf.report.suppress import suppress
@@ -19,7 +21,19 @@ from policeperf.report.xlsx import write_xlsx
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 
-__all__ = ["FORMATS", "Report", "build_report", "render_html", "write_report"]
+__all__ = ["FORMATS", "Report", "build_report", "months_needed", "render_html", "write_report"]
+
+
+def months_needed(
+    month: date, formats: Iterable[str], suppress_below: int | None = None
+) -> list[date] | None:
+    """The months of results rows a report in `formats` reads, so evaluation builds no others:
+    the charts' months, ending with the reporting `month`, for HTML, PDF and CSV; every month
+    (None) for the workbook, whose series sheet holds every month, and for a public version,
+    whose suppression looks across a series' months."""
+    if "xlsx" in formats or suppress_below:
+        return None
+    return month_range(add_months(month, 1 - CHART_MONTHS), month)
 
 
 def write_report(
