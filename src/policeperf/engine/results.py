@@ -237,11 +237,12 @@ def _by_month(frame: pd.DataFrame, column: str, months: list[date]) -> np.ndarra
     a pandas reindex per series, which cost milliseconds each."""
     out = np.zeros(len(months))
     position = {month: k for k, month in enumerate(months)}
+    at = np.fromiter(
+        (position.get(p, -1) for p in frame["period"]), dtype=np.intp, count=len(frame)
+    )
     values = frame[column].to_numpy(dtype=float)
-    for period, value in zip(frame["period"], values, strict=True):
-        k = position.get(period)
-        if k is not None and not np.isnan(value):
-            out[k] = value
+    kept = (at >= 0) & ~np.isnan(values)
+    out[at[kept]] = values[kept]
     return out
 
 
@@ -259,11 +260,8 @@ def _additive_rows(
     vals = S.values(s)
     no_population = m.kind == "rate_per_population" and not ctx.populations.get((level, area))
     den_arr = s.denominator
-    r12_num = [S.window_sum(s.numerator, i, S.WINDOW) for i in range(len(months))]
-    r12_den = [
-        S.window_sum(den_arr, i, S.WINDOW) if den_arr is not None else None
-        for i in range(len(months))
-    ]
+    r12_num = S.window_sums(s.numerator, S.WINDOW)
+    r12_den = S.window_sums(den_arr, S.WINDOW) if den_arr is not None else [None] * len(months)
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
     crimes = _crime_counts(m, months, frame, avail)
     rows = []
