@@ -240,7 +240,8 @@ PAGES_PORT = 8767
 COLD_WARM_PAGES = (
     "/",
     "/measures/dwelling_burglary_crime",
-    "/measures/dwelling_burglary_crime/chart",
+    "/harm",
+    "/download/results.xlsx",
 )
 WARM_REPEAT = 5
 
