@@ -69,11 +69,10 @@ def write_report(
     paths = {fmt: out_dir / f"{name}.{fmt}" for fmt in FORMATS if fmt in wanted}
     for path in paths.values():
         check_target(path, overwrite=overwrite)
-    html = render_html(report) if {"html", "pdf"} & set(wanted) else ""
     if "html" in paths:
-        write_text(paths["html"], html, overwrite=overwrite)
+        write_text(paths["html"], render_html(report), overwrite=overwrite)
     if "pdf" in paths:
-        write_pdf(html, paths["pdf"], overwrite=overwrite)
+        write_pdf(render_html(report, charts_as_images=True), paths["pdf"], overwrite=overwrite)
     if "xlsx" in paths:
         write_xlsx(report, shown, month, paths["xlsx"], overwrite=overwrite)
     if "csv" in paths:
