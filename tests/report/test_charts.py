@@ -107,11 +107,13 @@ def test_a_chart_speaks_of_gaps_only_in_the_months_it_shows() -> None:
     assert "Months without data are left as gaps." in C.measure_charts(rows, ["m"])["m"].description
 
 
-def test_a_report_without_workbook_or_suppression_needs_only_the_charted_months() -> None:
+def test_a_report_without_workbook_or_suppression_needs_only_the_months_it_shows() -> None:
     from policeperf.report import months_needed
 
     months = months_needed(date(2021, 3, 1), ["html", "pdf", "csv"])
-    assert months is not None and len(months) == C.CHART_MONTHS == 36
-    assert (months[0], months[-1]) == (date(2018, 4, 1), date(2021, 3, 1))
+    assert months is not None and len(months["force"]) == C.CHART_MONTHS == 36
+    assert (months["force"][0], months["force"][-1]) == (date(2018, 4, 1), date(2021, 3, 1))
+    # Areas and districts are charted by nobody: their tables read the reporting month.
+    assert months["area"] == months["district"] == [date(2021, 3, 1)]
     assert months_needed(date(2021, 3, 1), ["html", "xlsx"]) is None
     assert months_needed(date(2021, 3, 1), ["html"], suppress_below=10) is None

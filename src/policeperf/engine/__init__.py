@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,19 @@ def _coverage(backend: Any, force: str) -> dict[str, set[date]] | None:
     return out
 
 
+RowMonths = Collection[date] | Mapping[str, Collection[date]] | None
+"""Months given rows: for every area level, per level, or every month (None)."""
+
+
+def _row_months(asked: RowMonths) -> dict[str, frozenset[date]] | None:
+    if asked is None:
+        return None
+    if isinstance(asked, Mapping):
+        return {level: frozenset(map(_month, months)) for level, months in asked.items()}
+    months = frozenset(map(_month, asked))
+    return dict.fromkeys(("force", "area", "district"), months)
+
+
 def _geographies(profile: ForceProfile) -> tuple[tuple[str, str], ...]:
     pairs = [("force", "all")]
     pairs += [("area", a) for a in profile.areas]
@@ -67,11 +80,11 @@ def evaluate_backend(
     as_at: datetime | None = None,
     store_state: str = "",
     profile: ForceProfile | None = None,
-    row_months: Collection[date] | None = None,
+    row_months: RowMonths = None,
 ) -> pd.DataFrame:
     """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables.
-    `row_months` limits the rows to those months (None: every month of each series); each row
-    is the same as in the full table."""
+    `row_months` limits the rows to those months (None: every month of each series), or, as a
+    mapping, the months of each area level; each row is the same as in the full table."""
     chosen = force or framework.force
     if not chosen:
         crimes = backend.table("crimes")
@@ -98,7 +111,7 @@ def evaluate_backend(
     ctx = Context(framework, reporting, profile.population_by_geography(), stamp, store_state,
                   coverage=coverage, geographies=_geographies(profile),
                   unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown,
-                  row_months=None if row_months is None else frozenset(map(_month, row_months)))  # fmt: skip
+                  row_months=_row_months(row_months))  # fmt: skip
     results = evaluate_cube(cube, ctx)
     results.attrs.update(framework=framework.name, version=framework.version, force=chosen,
                          month=reporting.isoformat(), as_at=stamp, store_state=store_state,
@@ -167,13 +180,15 @@ def evaluate(
     force: str | None = None,
     as_at: datetime | None = None,
     profile: ForceProfile | Path | None = None,
-    row_months: Collection[date] | None = None,
+    row_months: RowMonths = None,
 ) -> pd.DataFrame:
     """The results table for `framework` (a model, a shipped name such as 'pcp', or a path) and
     the reporting `month` ('2021-03'), from a policeperf `Store`. `profile` gives the force's
     areas and populations (a `ForceProfile` or a YAML path); by default the shipped one, if any.
-    `row_months` limits the rows to those months (e.g. only the reporting month): the series
-    behind them are worked out in full, so each row is as in the table of every month."""
+    `row_months` limits the rows to those months (e.g. only the reporting month), or, as a
+    mapping of area level ('force', 'area', 'district') to months, the months of each level (a
+    level not named has no rows): the series behind them are worked out in full, so each row is
+    as in the table of every month."""
     from policeperf.store.database import ibis_backend, store_state
 
     model = framework if isinstance(framework, Framework) else load_framework(framework)

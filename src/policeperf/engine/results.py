@@ -42,13 +42,14 @@ class Context:
     """Measure id -> why the data held cannot count it at all (status not_configured)."""
     unknown_geographies: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(level, area) of the force profile that the data does not know -> why (not_configured)."""
-    row_months: frozenset[date] | None = None
-    """The months given rows (None: every month of each series). Series, rolling figures, SPC
-    and trends still use every month, so a row is the same whichever months are asked for."""
+    row_months: Mapping[str, frozenset[date]] | None = None
+    """Area level -> the months given rows; a level not named has none (None: every month of
+    each series, every level). Series, rolling figures, SPC and trends still use every month,
+    so a row is the same whichever months are asked for."""
 
-    def wants(self, month: date) -> bool:
-        """Whether the table has a row for `month`."""
-        return self.row_months is None or month in self.row_months
+    def wants(self, month: date, level: str = "force") -> bool:
+        """Whether the table has a row for `month` at area `level`."""
+        return self.row_months is None or month in self.row_months.get(level, ())
 
 
 def default_method(m: Measure) -> str:
@@ -270,7 +271,7 @@ def _additive_rows(
     fixed = settings.fixed_baseline
     baseline_months, trends = _BaselineMonths(s), _Trends()
     for i, month in enumerate(months):
-        if not ctx.wants(month):
+        if not ctx.wants(month, level):
             continue
         b = S.baseline_year(month, fixed)
         status, reason = avail.window_status(i, S.WINDOW, date(b, 4, 1))
@@ -360,7 +361,7 @@ def _median_rows(
     rows = []
     trends = _Trends()
     for i, month in enumerate(months):
-        if not ctx.wants(month):
+        if not ctx.wants(month, level):
             continue
         b = S.baseline_year(month, fixed)
         status, reason = statuses[i]

@@ -26,14 +26,16 @@ __all__ = ["FORMATS", "Report", "build_report", "months_needed", "render_html", 
 
 def months_needed(
     month: date, formats: Iterable[str], suppress_below: int | None = None
-) -> list[date] | None:
-    """The months of results rows a report in `formats` reads, so evaluation builds no others:
-    the charts' months, ending with the reporting `month`, for HTML, PDF and CSV; every month
-    (None) for the workbook, whose series sheet holds every month, and for a public version,
-    whose suppression looks across a series' months."""
+) -> dict[str, list[date]] | None:
+    """The months of results rows a report in `formats` reads, per area level, so evaluation
+    builds no others: for HTML, PDF and CSV the force's charted months, ending with the
+    reporting `month`, and the reporting month of areas and districts (their tables); every
+    month (None) for the workbook, whose series sheet holds every month, and for a public
+    version, whose suppression looks across a series' months."""
     if "xlsx" in formats or suppress_below:
         return None
-    return month_range(add_months(month, 1 - CHART_MONTHS), month)
+    return {"force": month_range(add_months(month, 1 - CHART_MONTHS), month),
+            "area": [month], "district": [month]}  # fmt: skip
 
 
 def write_report(
