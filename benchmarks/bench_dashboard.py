@@ -234,3 +234,53 @@ class RssSampler:
             for line in status.splitlines():
                 if line.startswith("VmRSS:"):
                     self.peak_gb = max(self.peak_gb, int(line.split()[1]) / 1024 / 1024)
+
+
+PAGES_PORT = 8767
+COLD_WARM_PAGES = (
+    "/",
+    "/measures/dwelling_burglary_crime",
+    "/harm",
+    "/download/results.xlsx",
+)
+WARM_REPEAT = 5
+
+
+def run_pages() -> Result:
+    """Each dashboard page as one user meets it, against a fresh `policeperf serve` process:
+    the server's start until it answers, each page's first (cold) request, which evaluates and
+    draws, then the median of the next requests (warm, from the cache). One client at a time."""
+    store = demo_store()
+    began = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "policeperf", "serve", "--store", str(store), "--port", str(PAGES_PORT)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{PAGES_PORT}"
+    pages: dict[str, dict[str, Any]] = {}
+    try:
+        _wait_until_up(base, {})
+        up_s = time.perf_counter() - began
+        for page in COLD_WARM_PAGES:
+            times = []
+            for _ in range(1 + WARM_REPEAT):
+                start = time.perf_counter()
+                status = httpx.get(base + page, timeout=300).status_code
+                times.append(time.perf_counter() - start)
+            pages[page] = {"status": status, "cold_s": round(times[0], 3),
+                           "warm_median_ms": round(1000 * statistics.median(times[1:]), 1)}  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    first = pages[COLD_WARM_PAGES[0]]["cold_s"]
+    ok = all(p["status"] == 200 for p in pages.values())
+    return Result(
+        name="dashboard_pages",
+        description=(run_pages.__doc__ or "").replace("\n    ", " "),
+        metric="seconds to the first page of a fresh server (start + cold overview)",
+        value=up_s + first,
+        target="every page answered; cold and warm reported per page",
+        passed=ok,
+        command="python -m benchmarks.run dashboard-pages",
+        details={"server up (s)": round(up_s, 3), **pages},
+    )

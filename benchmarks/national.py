@@ -25,11 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from benchmarks.harness import WORK, Result, peak_rss_gb, timed
+from benchmarks.harness import WORK, Result, Timing, peak_rss_gb, timed
 from policeperf.engine import evaluate
-from policeperf.engine.aggregate import Scope, additive_expr, base_table
+from policeperf.engine.aggregate import (
+    FILTER_COLUMNS,
+    Scope,
+    additive_expr,
+    base_table,
+    filter_columns,
+)
 from policeperf.framework import load_framework
 from policeperf.store import Store
 from policeperf.store.database import ibis_backend
@@ -150,6 +157,27 @@ def hand_written_sql(measures: list) -> str:
     )
 
 
+def competent_pandas(con: duckdb.DuckDBPyConnection, force: str, measures: list) -> pd.DataFrame:
+    """The pandas an analyst who knows pandas writes for the same counts: read only the columns
+    the measures test, one boolean column per measure, one grouped sum by month and district."""
+    wanted = sorted({c for m in measures for c in filter_columns(m.filters)})
+    frame = con.execute(
+        f"SELECT recorded_date, district, {', '.join(wanted)} FROM crimes WHERE force = ?", [force]
+    ).df()
+    flags = {}
+    for m in measures:
+        mask = np.ones(len(frame), dtype=bool)
+        for field, column in FILTER_COLUMNS.items():
+            values = getattr(m.filters, field)
+            if values is not None:
+                mask &= frame[column].isin(values).to_numpy()
+        for marker in m.filters.markers or ():
+            mask &= frame[marker].fillna(False).to_numpy(dtype=bool)
+        flags[m.id] = mask
+    keys = {"period": frame["recorded_date"].dt.to_period("M"), "district": frame["district"]}
+    return pd.DataFrame(flags).groupby(list(keys.values()), dropna=False).sum()
+
+
 def run_national(repeat: int = 3) -> list[Result]:
     # Generate in a child process, so peak memory below measures the evaluation alone.
     subprocess.run(
@@ -198,6 +226,7 @@ def run_national(repeat: int = 3) -> list[Result]:
         )
         engine_force_s = timed(lambda: force_expr.to_pyarrow(), repeat).best
         pandas_s = timed(pandas_way, repeat).best
+        competent_s = timed(lambda: competent_pandas(db.con, "Force 01", measures), repeat).best
         assert len(one) > 0
     memory = peak_rss_gb()
     ratio = engine_s / plain_s
@@ -220,24 +249,70 @@ def run_national(repeat: int = 3) -> list[Result]:
         command="python -m benchmarks.run national",
         details=details,
     )
-    speedup = pandas_s / engine_force_s
+    speedup = competent_s / engine_force_s
     versus_pandas = Result(
         name="engine_vs_pandas",
         description="Same count measures for one force (Force 01) on the national store: the engine's one-scan "
-        "conditional aggregation against pandas (load the force's crimes, one mask and group-by per measure).",
-        metric="speed-up engine vs pandas",
+        "conditional aggregation against a competent pandas reference (read only the columns the "
+        "measures test, one boolean column per measure, one grouped sum by month and district). "
+        "The naive reference (load every column, one mask and group-by per measure) is given too.",
+        metric="speed-up engine vs competent pandas",
         value=speedup,
-        target=">= 20x",
-        passed=speedup >= 20,
+        target=">= 8x",
+        passed=speedup >= 8,
         command="python -m benchmarks.run national",
         details={
             "crimes of the force": force_rows,
             "measures": len(measures),
             "engine (best s)": round(engine_force_s, 3),
-            "pandas (best s)": round(pandas_s, 3),
+            "competent pandas (best s)": round(competent_s, 3),
+            "naive pandas, every column and a group-by per measure (best s)": round(pandas_s, 3),
         },
     )
     return [national, versus_pandas]
+
+
+def run_pandas_demo(repeat: int = 5) -> Result:
+    """The engine's crimes scan against the competent pandas reference on the demo force."""
+    framework = load_framework("pcp")
+    measures = [
+        m
+        for *_, m in framework.measures()
+        if m.table == "crimes" and m.kind in ("count", "rate_per_population")
+    ]
+    force = str(framework.force)
+    with Store(demo_store(), read_only=True) as db:
+        expr = additive_expr(
+            base_table(ibis_backend(db), "crimes", Scope(force=force)), measures, None
+        )
+        runs: dict[str, list[float]] = {"engine": [], "pandas": []}
+        for _ in range(repeat + 1):  # interleaved; the first round warms both up, untimed
+            for name, run in (("engine", lambda: expr.to_pyarrow()),
+                              ("pandas", lambda: competent_pandas(db.con, force, measures))):  # fmt: skip
+                start = time.perf_counter()
+                run()
+                runs[name].append(time.perf_counter() - start)
+        engine, pandas = Timing(runs["engine"][1:], None), Timing(runs["pandas"][1:], None)
+        crimes = db.scalar("SELECT count(*) FROM crimes WHERE force = ?", [force])
+    speedup = pandas.median / engine.median
+    return Result(
+        name="engine_vs_pandas_demo",
+        description="The pcp framework's crime counts for the demo force: the engine's one-scan conditional "
+        "aggregation (Ibis on DuckDB) against a competent pandas reference (only the columns the "
+        "measures test, one boolean column per measure, one grouped sum by month and district), "
+        "each run in the same process on the same store, interleaved; medians.",
+        metric="speed-up engine vs competent pandas",
+        value=speedup,
+        target=">= 8x",
+        passed=speedup >= 8,
+        command="python -m benchmarks.run pandas",
+        details={
+            "crimes of the force": crimes,
+            "measures": len(measures),
+            "engine runs (s)": engine.rounded(3),
+            "pandas runs (s)": pandas.rounded(3),
+        },
+    )
 
 
 def demo_store() -> Path:

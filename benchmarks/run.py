@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "ingest": bench_ingest.run,
     "pcp": national.run_pcp_demo,
     "national": national.run_national,
+    "pandas": national.run_pandas_demo,
     "report": bench_report.run,
     "dashboard": bench_dashboard.run,
     "dashboard-load": bench_dashboard.run_load,
@@ -27,6 +28,8 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "startup": bench_startup.run_startup,
     "evaluate": bench_startup.run_evaluate,
     "report-process": bench_startup.run_report,
+    "demo": bench_startup.run_demo,
+    "dashboard-pages": bench_dashboard.run_pages,
 }
 
 

@@ -514,7 +514,8 @@ def evaluate(
         raise typer.BadParameter("parquet is binary; name a file with --out", param_hint="--format")
     reporting = month_option(month)
     with Store(resolve_store_path(store), read_only=True) as db:
-        results = run(db, framework, reporting, force=force, profile=profile)
+        results = run(db, framework, reporting, force=force, profile=profile,
+                      row_months=None if all_months else [reporting])  # fmt: skip
     warn_about(results)
     if not all_months:
         results = results[results["month"] == reporting]
@@ -769,7 +770,7 @@ def report(
     charts per focus area, area and district tables, method appendix and data provenance."""
     from policeperf.engine import evaluate as run
     from policeperf.framework import load_framework
-    from policeperf.report import FORMATS, write_report
+    from policeperf.report import FORMATS, months_needed, write_report
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in wanted if f not in FORMATS]
@@ -781,7 +782,8 @@ def report(
     model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
-            results = run(db, model, reporting, force=force, profile=profile)
+            results = run(db, model, reporting, force=force, profile=profile,
+                          row_months=months_needed(reporting, wanted, suppress_below))  # fmt: skip
         warn_about(results)
         provenance = provenance_lines(db, results)
         model = model.model_copy(update={"force": results.attrs.get("force")})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -233,3 +233,23 @@ def test_benjamini_hochberg_judges_each_months_rows_on_adjusted_p_values(
     assert (march["verdict_direction_bh"] != "none").sum() < (
         march["verdict_direction"] != "none"
     ).sum()
+
+
+def test_rows_asked_for_some_months_are_those_of_the_whole_table(
+    demo_store_path, results: pd.DataFrame
+) -> None:
+    asked = [date(2019, 7, 1), date(2021, 3, 1)]
+    with Store(demo_store_path, read_only=True) as db:
+        some = evaluate(
+            db, "pcp", "2021-03", row_months=asked, as_at=datetime(2026, 1, 1, tzinfo=UTC)
+        )
+    whole = results[results["month"].isin(asked)].reset_index(drop=True)
+    assert len(some) == len(whole) == 2 * 32 * 9
+    assert list(some.columns) == [c for c in whole.columns if c in some.columns]
+    assert whole[[c for c in whole.columns if c not in some.columns]].isna().all().all()
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[[c for c in some.columns if c != "as_at"]]
+        return frame.astype(object).where(frame.notna(), None)
+
+    pd.testing.assert_frame_equal(plain(some), plain(whole))

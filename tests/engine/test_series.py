@@ -92,3 +92,24 @@ def test_direction_over_three_months() -> None:
     assert S.direction_3m([13.0, 12.0, 11.0, 10.0], 3) == "down"
     assert S.direction_3m([10.0, 12.0, 11.0, 13.0], 3) == "mixed"
     assert S.direction_3m([None, 12.0, 11.0, 13.0], 3) == "none"
+
+
+def test_rolling_sums_at_every_month_are_the_sums_of_each_window() -> None:
+    a = np.array([1.0, 2.0, 3.0, np.nan, 5.0, 6.5])
+    # windows of 3: [1, 2, 3] = 6; any window touching the month without data has none.
+    assert S.window_sums(a, 3) == [None, None, 6.0, None, None, None]
+    assert S.window_sums(np.array([1.0, 2.0]), 3) == [None, None]
+    rng = np.random.default_rng(3)
+    b = rng.random(40) * 1e3
+    b[17] = np.nan
+    assert S.window_sums(b, 12) == [S.window_sum(b, i, 12) for i in range(40)]
+
+
+def test_monthly_values_are_ratios_with_none_where_a_month_has_no_figure() -> None:
+    months = [date(2021, m, 1) for m in (1, 2, 3, 4)]
+    rates = S.MonthlySeries(months, np.array([1.0, 2.0, np.nan, 3.0]),
+                            np.array([4.0, 0.0, 5.0, 8.0]), scale=100.0)  # fmt: skip
+    assert S.values(rates) == [25.0, None, None, 37.5]
+    counts = S.MonthlySeries(months, np.array([3.0, np.nan, 0.0, 7.0]), None)
+    assert S.values(counts) == [3.0, None, 0.0, 7.0]
+    assert S.values(rates) == [rates.ratio(n, d) for n, d in zip(rates.numerator, rates.denominator, strict=True)]  # type: ignore[arg-type]  # fmt: skip

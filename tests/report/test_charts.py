@@ -97,3 +97,23 @@ def test_concentration_specification_is_the_json_altair_wrote(people: int) -> No
     ranking = SimpleNamespace(by="offender", table=pd.DataFrame({"cumulative_pct": shares}))
     expected = altair_concentration(ranking).to_dict(validate=False)
     assert json.dumps(concentration_spec(ranking)) == json.dumps(expected)  # type: ignore[arg-type]
+
+
+def test_a_chart_speaks_of_gaps_only_in_the_months_it_shows() -> None:
+    rows = series(40, gaps=(2,)).assign(unit="pct")  # the gap is 38 months back: not drawn
+    text = C.measure_charts(rows, ["m"])["m"].description
+    assert "gaps" not in text
+    rows = series(40, gaps=(30,)).assign(unit="pct")
+    assert "Months without data are left as gaps." in C.measure_charts(rows, ["m"])["m"].description
+
+
+def test_a_report_without_workbook_or_suppression_needs_only_the_months_it_shows() -> None:
+    from policeperf.report import months_needed
+
+    months = months_needed(date(2021, 3, 1), ["html", "pdf", "csv"])
+    assert months is not None and len(months["force"]) == C.CHART_MONTHS == 36
+    assert (months["force"][0], months["force"][-1]) == (date(2018, 4, 1), date(2021, 3, 1))
+    # Areas and districts are charted by nobody: their tables read the reporting month.
+    assert months["area"] == months["district"] == [date(2021, 3, 1)]
+    assert months_needed(date(2021, 3, 1), ["html", "xlsx"]) is None
+    assert months_needed(date(2021, 3, 1), ["html"], suppress_below=10) is None

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,19 @@ def _coverage(backend: Any, force: str) -> dict[str, set[date]] | None:
     return out
 
 
+RowMonths = Collection[date] | Mapping[str, Collection[date]] | None
+"""Months given rows: for every area level, per level, or every month (None)."""
+
+
+def _row_months(asked: RowMonths) -> dict[str, frozenset[date]] | None:
+    if asked is None:
+        return None
+    if isinstance(asked, Mapping):
+        return {level: frozenset(map(_month, months)) for level, months in asked.items()}
+    months = frozenset(map(_month, asked))
+    return dict.fromkeys(("force", "area", "district"), months)
+
+
 def _geographies(profile: ForceProfile) -> tuple[tuple[str, str], ...]:
     pairs = [("force", "all")]
     pairs += [("area", a) for a in profile.areas]
@@ -67,8 +81,11 @@ def evaluate_backend(
     as_at: datetime | None = None,
     store_state: str = "",
     profile: ForceProfile | None = None,
+    row_months: RowMonths = None,
 ) -> pd.DataFrame:
-    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables."""
+    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables.
+    `row_months` limits the rows to those months (None: every month of each series), or, as a
+    mapping, the months of each area level; each row is the same as in the full table."""
     chosen = force or framework.force
     if not chosen:
         crimes = backend.table("crimes")
@@ -94,7 +111,8 @@ def evaluate_backend(
     unknown, warnings = _profile_problems(profile, cube)
     ctx = Context(framework, reporting, profile.population_by_geography(), stamp, store_state,
                   coverage=coverage, geographies=_geographies(profile),
-                  unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown)  # fmt: skip
+                  unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown,
+                  row_months=_row_months(row_months))  # fmt: skip
     results = evaluate_cube(cube, ctx)
     settings = framework.settings
     results = compare.compare_areas(results, compare.methods_for(framework),
@@ -167,14 +185,20 @@ def evaluate(
     force: str | None = None,
     as_at: datetime | None = None,
     profile: ForceProfile | Path | None = None,
+    row_months: RowMonths = None,
 ) -> pd.DataFrame:
     """The results table for `framework` (a model, a shipped name such as 'pcp', or a path) and
     the reporting `month` ('2021-03'), from a policeperf `Store`. `profile` gives the force's
-    areas and populations (a `ForceProfile` or a YAML path); by default the shipped one, if any."""
+    areas and populations (a `ForceProfile` or a YAML path); by default the shipped one, if any.
+    `row_months` limits the rows to those months (e.g. only the reporting month), or, as a
+    mapping of area level ('force', 'area', 'district') to months, the months of each level (a
+    level not named has no rows): the series behind them are worked out in full, so each row is
+    as in the table of every month."""
     from policeperf.store.database import ibis_backend, store_state
 
     model = framework if isinstance(framework, Framework) else load_framework(framework)
     if isinstance(profile, Path):
         profile = load_profile(profile)
     return evaluate_backend(ibis_backend(store), model, month, force=force or (profile.force if profile else None),
-                            as_at=as_at, store_state=store_state(store), profile=profile)  # fmt: skip
+                            as_at=as_at, store_state=store_state(store), profile=profile,
+                            row_months=row_months)  # fmt: skip

@@ -44,6 +44,14 @@ class Context:
     """Measure id -> why the data held cannot count it at all (status not_configured)."""
     unknown_geographies: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(level, area) of the force profile that the data does not know -> why (not_configured)."""
+    row_months: Mapping[str, frozenset[date]] | None = None
+    """Area level -> the months given rows; a level not named has none (None: every month of
+    each series, every level). Series, rolling figures, SPC and trends still use every month,
+    so a row is the same whichever months are asked for."""
+
+    def wants(self, month: date, level: str = "force") -> bool:
+        """Whether the table has a row for `month` at area `level`."""
+        return self.row_months is None or month in self.row_months.get(level, ())
 
 
 def default_method(m: Measure) -> str:
@@ -103,7 +111,37 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
     results = pd.DataFrame(rows)
     missing = [c for c in ALWAYS_PRESENT if c not in results.columns]
     results = results.assign(**dict.fromkeys(missing)) if missing else results
-    return adjust_for_multiple_testing(results, ctx.framework.settings.multiple_testing)
+    results = adjust_for_multiple_testing(results, ctx.framework.settings.multiple_testing)
+    return results[_column_order(results.columns)]
+
+
+COLUMN_ORDER = (
+    "framework", "framework_version", "force", "pillar", "pillar_id", "priority", "focus_area",
+    "focus_area_id", "measure_id", "measure", "kind", "unit", "polarity", "target", "as_at",
+    "store_state", "area_level", "area", "month", "value", "rolling_12m", "baseline",
+    "baseline_period", "rolling_12m_monthly", "baseline_monthly", "change", "change_pct",
+    "change_ppt", "same_month_last_year", "same_month_last_year_change_pct", "previous_month",
+    "status", "reason", "numerator", "denominator", "n", "rolling_12m_numerator",
+    "rolling_12m_denominator", "baseline_numerator", "baseline_denominator", "fytd", "fytd_label",
+    "spc_class", "spc_rule", "spc_mean", "spc_lower", "spc_upper", "spc_lower_near",
+    "spc_upper_near", "spc_locked", "spc_side", "spc_assurance", "spc_restarted",
+    "record_high_since", "record_low_since", "highest_on_record", "lowest_on_record",
+    "twelve_month_high", "twelve_month_low", "rolling_direction_3m", "trend_direction", "trend_p",
+    "trend_halted", "previous_trend_direction", "data_start", "verdict", "method",
+    "verdict_direction", "statistic", "p_value", "ci_low", "ci_high", "verdict_note", "confidence", "dispersion", "adjustment", "p_adjusted",
+    "month_verdict", "month_method", "month_lower", "month_upper", "month_note", "rolling_12m_ci_low",
+    "rolling_12m_ci_high", "rolling_12m_n", "baseline_n", "crime_count",
+    "rolling_12m_crime_count", "baseline_crime_count",
+)  # fmt: skip
+"""The order of the results table's columns, whichever rows it holds; a column not named here
+follows them in the order rows first give it."""
+
+
+def _column_order(columns: pd.Index) -> list[str]:
+    """`columns` in `COLUMN_ORDER`: the table of one month has its columns in the same order as
+    the table of every month, rather than in the order its first row happens to give them."""
+    present = set(columns)
+    return [c for c in COLUMN_ORDER if c in present] + [c for c in columns if c not in COLUMN_ORDER]
 
 
 ALWAYS_PRESENT = (
@@ -206,11 +244,12 @@ def _by_month(frame: pd.DataFrame, column: str, months: list[date]) -> np.ndarra
     a pandas reindex per series, which cost milliseconds each."""
     out = np.zeros(len(months))
     position = {month: k for k, month in enumerate(months)}
+    at = np.fromiter(
+        (position.get(p, -1) for p in frame["period"]), dtype=np.intp, count=len(frame)
+    )
     values = frame[column].to_numpy(dtype=float)
-    for period, value in zip(frame["period"], values, strict=True):
-        k = position.get(period)
-        if k is not None and not np.isnan(value):
-            out[k] = value
+    kept = (at >= 0) & ~np.isnan(values)
+    out[at[kept]] = values[kept]
     return out
 
 
@@ -228,11 +267,8 @@ def _additive_rows(
     vals = S.values(s)
     no_population = m.kind == "rate_per_population" and not ctx.populations.get((level, area))
     den_arr = s.denominator
-    r12_num = [S.window_sum(s.numerator, i, S.WINDOW) for i in range(len(months))]
-    r12_den = [
-        S.window_sum(den_arr, i, S.WINDOW) if den_arr is not None else None
-        for i in range(len(months))
-    ]
+    r12_num = S.window_sums(s.numerator, S.WINDOW)
+    r12_den = S.window_sums(den_arr, S.WINDOW) if den_arr is not None else [None] * len(months)
     lags = _cohort_lags(m, months, frame, avail)
     if lags is not None:  # cohort rates: each window as it stood at its last month's end
         r12_num = [F.as_at_window(lags, i, S.WINDOW) for i in range(len(months))]
@@ -244,6 +280,8 @@ def _additive_rows(
     fixed = settings.fixed_baseline
     baseline_months, trends = _BaselineMonths(s), _Trends()
     for i, month in enumerate(months):
+        if not ctx.wants(month, level):
+            continue
         b = S.baseline_year(month, fixed)
         status, reason = avail.window_status(i, S.WINDOW, date(b, 4, 1))
         if no_population and status in (A.OK, A.INCOMPLETE_WINDOW, A.INCOMPLETE_BASELINE):
@@ -355,6 +393,8 @@ def _median_rows(
     rows = []
     trends = _Trends()
     for i, month in enumerate(months):
+        if not ctx.wants(month, level):
+            continue
         b = S.baseline_year(month, fixed)
         status, reason = statuses[i]
         baseline_first = month_index(date(b, 4, 1)) - month_index(months[0])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from policeperf.calendar import fy_start_year, month_index
 
@@ -41,11 +42,17 @@ class MonthlySeries:
 
 
 def values(series: MonthlySeries) -> list[float | None]:
+    """`ratio` of every month, worked as one array operation: the same IEEE operations in the
+    same order (scale x numerator, then / denominator), so the same floats."""
+    num = np.asarray(series.numerator, dtype=float)
     den = series.denominator
-    return [
-        series.ratio(float(n), None if den is None else float(den[i]))
-        for i, n in enumerate(series.numerator)
-    ]
+    if den is None:
+        return [None if math.isnan(x) else x for x in num.tolist()]
+    den = np.asarray(den, dtype=float)
+    usable = ~np.isnan(num) & ~np.isnan(den) & (den != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = series.scale * num / den
+    return [x if ok else None for x, ok in zip(ratio.tolist(), usable.tolist(), strict=True)]
 
 
 def window_sum(a: np.ndarray, end: int, length: int) -> float | None:
@@ -56,6 +63,20 @@ def window_sum(a: np.ndarray, end: int, length: int) -> float | None:
         return None
     total = float(a[start : end + 1].sum())
     return None if math.isnan(total) else total
+
+
+def window_sums(a: np.ndarray, length: int) -> list[float | None]:
+    """`window_sum(a, end, length)` for every `end` at once: the same contiguous values summed by
+    the same numpy reduction, so the same floats, without a Python call per month.
+
+    >>> window_sums(np.array([1.0, 2.0, np.nan, 4.0, 5.0]), 2)
+    [None, 3.0, None, None, 9.0]
+    """
+    out: list[float | None] = [None] * min(len(a), length - 1)
+    if len(a) >= length:
+        sums = sliding_window_view(a, length).sum(axis=1).tolist()
+        out += [None if math.isnan(x) else x for x in sums]
+    return out
 
 
 def fy_total(series: MonthlySeries, start_year: int, array: np.ndarray) -> float | None:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from policeperf.calendar import add_months, month_range
 from policeperf.engine.export import write_results
 from policeperf.framework import Framework
 from policeperf.outfile import check_target, write_text
+from policeperf.report.charts import CHART_MONTHS
 from policeperf.report.model import Report, build_report
 from policeperf.report.render import render_html, write_pdf
 from policeperf.report.suppress import suppress
@@ -19,7 +21,21 @@ from policeperf.report.xlsx import write_xlsx
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 
-__all__ = ["FORMATS", "Report", "build_report", "render_html", "write_report"]
+__all__ = ["FORMATS", "Report", "build_report", "months_needed", "render_html", "write_report"]
+
+
+def months_needed(
+    month: date, formats: Iterable[str], suppress_below: int | None = None
+) -> dict[str, list[date]] | None:
+    """The months of results rows a report in `formats` reads, per area level, so evaluation
+    builds no others: for HTML, PDF and CSV the force's charted months, ending with the
+    reporting `month`, and the reporting month of areas and districts (their tables); every
+    month (None) for the workbook, whose series sheet holds every month, and for a public
+    version, whose suppression looks across a series' months."""
+    if "xlsx" in formats or suppress_below:
+        return None
+    return {"force": month_range(add_months(month, 1 - CHART_MONTHS), month),
+            "area": [month], "district": [month]}  # fmt: skip
 
 
 def write_report(
@@ -55,11 +71,10 @@ def write_report(
     paths = {fmt: out_dir / f"{name}.{fmt}" for fmt in FORMATS if fmt in wanted}
     for path in paths.values():
         check_target(path, overwrite=overwrite)
-    html = render_html(report) if {"html", "pdf"} & set(wanted) else ""
     if "html" in paths:
-        write_text(paths["html"], html, overwrite=overwrite)
+        write_text(paths["html"], render_html(report), overwrite=overwrite)
     if "pdf" in paths:
-        write_pdf(html, paths["pdf"], overwrite=overwrite)
+        write_pdf(render_html(report, charts_as_images=True), paths["pdf"], overwrite=overwrite)
     if "xlsx" in paths:
         write_xlsx(report, shown, month, paths["xlsx"], overwrite=overwrite)
     if "csv" in paths:

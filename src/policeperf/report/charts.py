@@ -51,6 +51,10 @@ CHART_COLUMNS = [
 ]
 
 
+CHART_MONTHS = 36
+"""Months a series chart shows, ending with the reporting month."""
+
+
 def _frame(rows: pd.DataFrame, months: int) -> pd.DataFrame:
     rows = rows.sort_values("month").tail(months)[[c for c in CHART_COLUMNS if c in rows]].copy()
     for column in CHART_COLUMNS[1:-1]:
@@ -100,7 +104,9 @@ def _named_frame(rows: pd.DataFrame, unit: str, months: int) -> tuple[pd.DataFra
     return frame, [n for n in names.values() if n in frame], y_title
 
 
-def series_spec(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> dict[str, Any]:
+def series_spec(
+    rows: pd.DataFrame, *, title: str, unit: str, months: int = CHART_MONTHS
+) -> dict[str, Any]:
     """The layered Vega-Lite chart for one measure in one area (rows: that series from the
     results), written as the specification itself: Altair objects cost about 50 ms a chart for
     the same JSON. All layers share one data set."""
@@ -156,7 +162,7 @@ def series_spec(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) 
     }
 
 
-def series_chart(rows: pd.DataFrame, *, title: str, unit: str, months: int = 36) -> Any:
+def series_chart(rows: pd.DataFrame, *, title: str, unit: str, months: int = CHART_MONTHS) -> Any:
     """`series_spec` as an Altair chart, for notebooks; the reports write the specification
     directly, and tests check the two give the same JSON. Altair is imported only here."""
     import altair as alt
@@ -270,6 +276,8 @@ def measure_charts(
     jobs = []
     for measure_id in measure_ids:
         rows = results[(results["measure_id"] == measure_id) & (results["area"] == area)]
+        # The months the chart shows: what it says (gaps, no data) is about those alone.
+        rows = rows.sort_values("month").tail(CHART_MONTHS)
         if rows.empty or rows["value"].isna().all():
             continue
         title = str(rows["measure"].iloc[0]) + ("" if area == "all" else f" - {area}")

@@ -54,6 +54,12 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
         ws.write_string(row, col, str(value))
 
 
+def _rows(frame: pd.DataFrame) -> Any:
+    """The frame's rows as tuples of Python values, each column converted at once (reading
+    pandas cell by cell dominated writing the workbook)."""
+    return zip(*(frame.iloc[:, k].tolist() for k in range(frame.shape[1])), strict=True)
+
+
 def write_xlsx(
     report: Report, results: pd.DataFrame, month: date, path: Path, *, overwrite: bool = False
 ) -> Path:
@@ -153,8 +159,9 @@ def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) 
         "rolling_12m_monthly",
         "baseline_monthly",
     }
-    for r, values in enumerate(full.itertuples(index=False), start=1):
-        for c, (name, value) in enumerate(zip(full.columns, values, strict=True)):
+    names = [str(name) for name in full.columns]
+    for r, values in enumerate(_rows(full), start=1):
+        for c, (name, value) in enumerate(zip(names, values, strict=True)):
             fmt = (
                 number_formats.get(units[r - 1])
                 if name in figure_columns
@@ -187,11 +194,13 @@ def _series_sheet(
     """Every month of every series, for charts of one's own."""
     ws = book.add_worksheet(_sheet_name("Series", used))
     frame = results[[c for c in SERIES_COLUMNS if c in results]]
-    for c, name in enumerate(frame.columns):
+    names = [str(name) for name in frame.columns]  # once: reading a pandas Index per cell is slow
+    formats = [date_fmt if name == "month" else None for name in names]
+    for c, name in enumerate(names):
         ws.write_string(0, c, name, head)
-    for r, values in enumerate(frame.itertuples(index=False), start=1):
+    for r, values in enumerate(_rows(frame), start=1):
         for c, value in enumerate(values):
-            _write(ws, r, c, value, date_fmt if frame.columns[c] == "month" else None)
+            _write(ws, r, c, value, formats[c])
     ws.freeze_panes(1, 0)
 
 
@@ -205,10 +214,12 @@ def table_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Results") -> bytes:
     date_fmt = book.add_format({"num_format": "yyyy-mm"})
     ws = book.add_worksheet(sheet)
     full = ordered(frame)
-    for c, name in enumerate(full.columns):
-        ws.write_string(0, c, str(name), head)
-    for r, values in enumerate(full.itertuples(index=False), start=1):
+    names = [str(name) for name in full.columns]
+    formats = [date_fmt if name == "month" else None for name in names]
+    for c, name in enumerate(names):
+        ws.write_string(0, c, name, head)
+    for r, values in enumerate(_rows(full), start=1):
         for c, value in enumerate(values):
-            _write(ws, r, c, value, date_fmt if full.columns[c] == "month" else None)
+            _write(ws, r, c, value, formats[c])
     book.close()
     return buffer.getvalue()
