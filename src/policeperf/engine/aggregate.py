@@ -61,6 +61,14 @@ def filter_columns(filters: Filters) -> list[str]:
     return cols + list(filters.markers or ())
 
 
+HELD_ROWS = "__held_rows"
+
+
+def held_column(column: str) -> str:
+    """The aggregate counting a column's values (measure ids start with a letter: no clash)."""
+    return f"__held_{column}"
+
+
 def columns_held(
     backend: ibis.BaseBackend, table: str, scope: Scope, columns: Sequence[str]
 ) -> dict[str, int]:
@@ -197,9 +205,12 @@ def additive_expr(
     measures: Sequence[Measure],
     first: ir.Table | None,
     keys: Sequence[str] = GROUP_KEYS,
+    held: Sequence[str] = (),
 ) -> ir.Table:
     """One aggregation over `t` by `keys` (default period, district) with every additive
-    measure's numerator and denominator as conditional sums."""
+    measure's numerator and denominator as conditional sums; with `held`, also the rows and
+    each held column's values (`HELD_ROWS`, `held_column(c)`), what `columns_held` counts,
+    so the check for unsupported measures costs no scan of its own."""
     lag_set = triangle_set(measures) if first is not None else None
     if first is not None and lag_set is not None:
         # Only cohort rates read each crime's first outcome in this scan: period numerators are
@@ -212,6 +223,9 @@ def additive_expr(
         t = t.mutate(**{LAG_KEY: lag.clip(lower=0, upper=FOLLOW_UP_LAGS).fill_null(FOLLOW_UP_LAGS)})
         keys = (*keys, LAG_KEY)
     aggs: dict[str, ir.Value] = {}
+    if held:
+        aggs[HELD_ROWS] = t.count()
+        aggs |= {held_column(c): t[c].count() for c in held}
     for m in measures:
         cond = filter_expr(t, m.filters)
         if m.kind in ("count", "rate_per_population"):
