@@ -142,7 +142,7 @@ def build_cube(
     months: dict[str, tuple[date, date]] = {}
     held: dict[str, dict[str, int]] = {}
     for table, table_measures in by_table.items():
-        t = base_table(backend, table, scope)
+        t = records = base_table(backend, table, scope)
         if table == "crimes" and any(m.kind == "harm" for m in table_measures):
             settings = framework.settings
             t = with_harm(
@@ -177,7 +177,10 @@ def build_cube(
                     and m.rate_method == "period"
                 ]
                 if users:
-                    frame = period_numerator_expr(t, first, set_name, users, scope).to_pandas()
+                    # The records without harm weights: the numerators read none.
+                    frame = period_numerator_expr(
+                        records, first, set_name, users, scope
+                    ).to_pandas()
                     frame["period"] = frame["period"].map(_to_date)
                     frame["area"] = frame["district"].map(area_of)
                     period_nums[set_name] = frame
