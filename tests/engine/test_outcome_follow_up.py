@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -173,3 +174,23 @@ def test_folding_the_triangle_sums_counts_and_cumulates_lags_keeping_no_district
     assert (a["r__den"], a["n__num"]) == (10, 3)  # every lag, later-or-never included
     assert [a[f"r__lag{k}"] for k in (0, 1, 2, 11)] == [3, 3, 5, 5]
     assert (none["r__den"], none["r__lag0"], none["r__lag1"]) == (4, 0, 4)
+
+
+@pytest.mark.parametrize(("method", "joins"), [("period", False), ("cohort", True)])
+def test_crimes_scan_reads_first_outcomes_only_for_cohort_rates(
+    store: Store, method: str, joins: bool
+) -> None:
+    """Period numerators count crimes by their outcome's month in a query of their own, so the
+    crimes scan joins the first outcomes (an aggregation of every outcome) only for a cohort
+    rate's follow-up triangle."""
+    from policeperf.engine.aggregate import Scope, additive_expr, base_table, first_outcomes
+    from policeperf.reference import outcome_sets
+    from policeperf.store.database import ibis_backend
+
+    backend = ibis_backend(store)
+    scope = Scope(force=FORCE, last_month=date(2020, 3, 1))
+    measures = [m for *_, m in _framework(method).measures()]
+    first = first_outcomes(backend, scope, [outcome_sets()["positive"]])
+    expr = additive_expr(base_table(backend, "crimes", scope), measures, first)
+    assert ('"outcomes"' in str(ibis.to_sql(expr))) is joins
+    assert (LAG_KEY in expr.columns) is joins

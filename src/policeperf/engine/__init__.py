@@ -111,7 +111,7 @@ def evaluate_backend(
     unknown, warnings = _profile_problems(profile, cube)
     ctx = Context(framework, reporting, profile.population_by_geography(), stamp, store_state,
                   coverage=coverage, geographies=_geographies(profile),
-                  unsupported=_unsupported(backend, framework, scope), unknown_geographies=unknown,
+                  unsupported=_unsupported(backend, framework, scope, cube.held), unknown_geographies=unknown,
                   row_months=_row_months(row_months))  # fmt: skip
     results = evaluate_cube(cube, ctx)
     settings = framework.settings
@@ -124,9 +124,12 @@ def evaluate_backend(
     return results
 
 
-def _unsupported(backend: Any, framework: Framework, scope: Scope) -> dict[str, str]:
+def _unsupported(
+    backend: Any, framework: Framework, scope: Scope, counted: Mapping[str, Mapping[str, int]]
+) -> dict[str, str]:
     """Measures whose filters read a column no record of the force has (data.police.uk files carry
-    no domestic-abuse marker or offence code): not configured, never counted as zero."""
+    no domestic-abuse marker or offence code): not configured, never counted as zero. `counted`:
+    the tables whose values the cube's scans counted already; the others are scanned here."""
     by_table: dict[str, dict[str, list[str]]] = {}
     for *_, m in framework.measures():
         for column in filter_columns(m.filters):
@@ -134,7 +137,7 @@ def _unsupported(backend: Any, framework: Framework, scope: Scope) -> dict[str, 
     out: dict[str, str] = {}
     for table, columns in by_table.items():
         try:
-            held = columns_held(backend, table, scope, list(columns))
+            held = counted.get(table) or columns_held(backend, table, scope, list(columns))
         except TableNotFound:
             continue
         if held["*"] == 0:

@@ -61,6 +61,14 @@ def filter_columns(filters: Filters) -> list[str]:
     return cols + list(filters.markers or ())
 
 
+HELD_ROWS = "__held_rows"
+
+
+def held_column(column: str) -> str:
+    """The aggregate counting a column's values (measure ids start with a letter: no clash)."""
+    return f"__held_{column}"
+
+
 def columns_held(
     backend: ibis.BaseBackend, table: str, scope: Scope, columns: Sequence[str]
 ) -> dict[str, int]:
@@ -197,22 +205,27 @@ def additive_expr(
     measures: Sequence[Measure],
     first: ir.Table | None,
     keys: Sequence[str] = GROUP_KEYS,
+    held: Sequence[str] = (),
 ) -> ir.Table:
     """One aggregation over `t` by `keys` (default period, district) with every additive
-    measure's numerator and denominator as conditional sums."""
-    lag_set = None
-    if first is not None:
+    measure's numerator and denominator as conditional sums; with `held`, also the rows and
+    each held column's values (`HELD_ROWS`, `held_column(c)`), what `columns_held` counts,
+    so the check for unsupported measures costs no scan of its own."""
+    lag_set = triangle_set(measures) if first is not None else None
+    if first is not None and lag_set is not None:
+        # Only cohort rates read each crime's first outcome in this scan: period numerators are
+        # counted by the outcome's month, in their own query, so without a cohort rate the join
+        # (and the outcomes aggregation behind it) would be done for nothing.
         t = t.left_join(first, t.crime_id == first.crime_id).drop("crime_id_right")
-        lag_set = triangle_set(measures)
-        if lag_set is not None:
-            # The triangle: one more grouping key, each crime's follow-up lag in months (0..11,
-            # 12 for later or never), so every count is split by it in the same scan.
-            lag = _month_number(t[f"first_{lag_set}"]) - _month_number(t.period)
-            t = t.mutate(
-                **{LAG_KEY: lag.clip(lower=0, upper=FOLLOW_UP_LAGS).fill_null(FOLLOW_UP_LAGS)}
-            )
-            keys = (*keys, LAG_KEY)
+        # The triangle: one more grouping key, each crime's follow-up lag in months (0..11,
+        # 12 for later or never), so every count is split by it in the same scan.
+        lag = _month_number(t[f"first_{lag_set}"]) - _month_number(t.period)
+        t = t.mutate(**{LAG_KEY: lag.clip(lower=0, upper=FOLLOW_UP_LAGS).fill_null(FOLLOW_UP_LAGS)})
+        keys = (*keys, LAG_KEY)
     aggs: dict[str, ir.Value] = {}
+    if held:
+        aggs[HELD_ROWS] = t.count()
+        aggs |= {held_column(c): t[c].count() for c in held}
     for m in measures:
         cond = filter_expr(t, m.filters)
         if m.kind in ("count", "rate_per_population"):

@@ -7,7 +7,7 @@ aggregated once by district and summed up here; medians arrive per level and win
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import ibis
@@ -17,12 +17,15 @@ import pandas as pd
 from policeperf.engine.aggregate import (
     ADDITIVE,
     FOLLOW_UP_LAGS,
+    HELD_ROWS,
     Scope,
     additive_expr,
     areas_table,
     base_table,
+    filter_columns,
     first_outcomes,
     fold_follow_up,
+    held_column,
     median_exprs,
     period_numerator_expr,
     with_harm,
@@ -47,6 +50,10 @@ class Cube:
     """measure_id, level, area, window (month/r12/fy), key (month index or FY start year), value, n"""
     months: dict[str, tuple[date, date]]
     """First and last month with records, per measure."""
+    held: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Record table -> the force's records in scope (`*`) and how many have a value in each
+    column a measure's filters read, as `columns_held` gives them; counted in the additive
+    scans, so only for tables with an additive measure."""
 
 
 def _to_date(value: object) -> date:
@@ -133,18 +140,29 @@ def build_cube(
 
     frames: list[pd.DataFrame] = []
     months: dict[str, tuple[date, date]] = {}
+    held: dict[str, dict[str, int]] = {}
     for table, table_measures in by_table.items():
-        t = base_table(backend, table, scope)
+        t = records = base_table(backend, table, scope)
         if table == "crimes" and any(m.kind == "harm" for m in table_measures):
             settings = framework.settings
             t = with_harm(
                 t,
                 harm_weights(settings, scope.force),
             )
+        read = [m for m in measures if m.table == table]
+        columns = list(dict.fromkeys(c for m in read for c in filter_columns(m.filters)))
         raw = fold_follow_up(
-            additive_expr(t, table_measures, first if table == "crimes" else None).to_pandas(),
+            additive_expr(
+                t, table_measures, first if table == "crimes" else None, held=columns
+            ).to_pandas(),
             table_measures,
         )
+        if columns:
+            counts = [HELD_ROWS, *(held_column(c) for c in columns)]
+            total = raw[counts].sum()
+            held[table] = {"*": int(total[HELD_ROWS])}
+            held[table] |= {c: int(total[held_column(c)]) for c in columns}
+            raw = raw.drop(columns=counts)
         raw["period"] = raw["period"].map(_to_date)
         raw["area"] = raw["district"].map(area_of)
         span = (min(raw["period"]), max(raw["period"])) if len(raw) else None
@@ -159,7 +177,10 @@ def build_cube(
                     and m.rate_method == "period"
                 ]
                 if users:
-                    frame = period_numerator_expr(t, first, set_name, users, scope).to_pandas()
+                    # The records without harm weights: the numerators read none.
+                    frame = period_numerator_expr(
+                        records, first, set_name, users, scope
+                    ).to_pandas()
                     frame["period"] = frame["period"].map(_to_date)
                     frame["area"] = frame["district"].map(area_of)
                     period_nums[set_name] = frame
@@ -210,4 +231,4 @@ def build_cube(
         if median_frames
         else pd.DataFrame(columns=["measure_id", "level", "area", "window", "key", "value", "n"])
     )
-    return Cube(additive=additive, medians=medians, months=months)
+    return Cube(additive=additive, medians=medians, months=months, held=held)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gzip
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -47,9 +48,16 @@ def _data_dir() -> Path:
 
 def catalogue() -> dict[str, ReferenceTable]:
     """Every shipped reference table with version and source."""
+    return {entry.name: entry for entry in _catalogue()}
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> tuple[ReferenceTable, ...]:
+    """The catalogue parsed once per process: it ships with the package, and an evaluation asks
+    for it once per reference file it reads."""
     raw = yaml.safe_load((_data_dir() / "catalogue.yaml").read_text(encoding="utf-8"))
-    return {
-        name: ReferenceTable(
+    return tuple(
+        ReferenceTable(
             name=name,
             file=entry["file"],
             version=str(entry["version"]),
@@ -57,7 +65,7 @@ def catalogue() -> dict[str, ReferenceTable]:
             licence=str(entry["licence"]),
         )
         for name, entry in raw.items()
-    }
+    )
 
 
 def reference_file(name: str) -> Path:
@@ -87,6 +95,12 @@ def load_table(name: str) -> pa.Table:
 
 def outcome_sets() -> dict[str, OutcomeSet]:
     """The named outcome sets shipped in `outcome_sets.yaml`."""
+    return {s.name: s for s in _outcome_sets()}
+
+
+@lru_cache(maxsize=1)
+def _outcome_sets() -> tuple[OutcomeSet, ...]:
+    """The outcome sets parsed once per process, as the catalogue."""
     raw = yaml.safe_load(reference_file("outcome_sets").read_text(encoding="utf-8"))
     sets = {}
     for name, entry in raw["sets"].items():
@@ -100,4 +114,4 @@ def outcome_sets() -> dict[str, OutcomeSet]:
             description=" ".join(str(entry.get("description", "")).split()),
             types=types,
         )
-    return sets
+    return tuple(sets.values())
