@@ -253,3 +253,28 @@ def test_rows_asked_for_some_months_are_those_of_the_whole_table(
         return frame.astype(object).where(frame.notna(), None)
 
     pd.testing.assert_frame_equal(plain(some), plain(whole))
+
+
+def test_with_benjamini_hochberg_a_month_asked_at_one_level_keeps_its_whole_family(
+    demo_store_path,
+) -> None:
+    from policeperf.framework import load_framework
+
+    framework = load_framework("pcp")
+    settings = framework.settings.model_copy(update={"multiple_testing": "benjamini_hochberg"})
+    adjusted = framework.model_copy(update={"settings": settings})
+    earlier, reporting = date(2020, 6, 1), date(2021, 3, 1)
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    with Store(demo_store_path, read_only=True) as db:
+        whole = evaluate(db, adjusted, "2021-03", as_at=stamp)
+        some = evaluate(db, adjusted, "2021-03", as_at=stamp,
+                        row_months={"force": [earlier, reporting], "area": [reporting]})  # fmt: skip
+    key = ["measure_id", "area_level", "area", "month"]
+    both = some.merge(whole, on=key, suffixes=("", "_whole"))
+    assert len(both) == len(some)
+    # June 2020 was asked for the force only; its family is still every level's rows.
+    assert set(some.loc[some["month"] == earlier, "area_level"]) == {"force", "area", "district"}
+    tested = both[both["p_adjusted"].notna()]
+    assert len(tested) > 0
+    assert (tested["p_adjusted"] == tested["p_adjusted_whole"]).all()
+    assert (both["verdict"].fillna("") == both["verdict_whole"].fillna("")).all()

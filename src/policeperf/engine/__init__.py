@@ -47,12 +47,19 @@ RowMonths = Collection[date] | Mapping[str, Collection[date]] | None
 """Months given rows: for every area level, per level, or every month (None)."""
 
 
-def _row_months(asked: RowMonths) -> dict[str, frozenset[date]] | None:
+def _row_months(asked: RowMonths, *, whole_months: bool) -> dict[str, frozenset[date]] | None:
+    """The months given rows per level. With `whole_months` (verdicts adjusted for multiple
+    testing, where a month's rows at every level are one family) a month asked at any level is
+    given rows at all of them, so each row's adjusted p is the one the whole table gives."""
     if asked is None:
         return None
     if isinstance(asked, Mapping):
-        return {level: frozenset(map(_month, months)) for level, months in asked.items()}
-    months = frozenset(map(_month, asked))
+        per_level = {level: frozenset(map(_month, months)) for level, months in asked.items()}
+        if not whole_months:
+            return per_level
+        months = frozenset().union(*per_level.values())
+    else:
+        months = frozenset(map(_month, asked))
     return dict.fromkeys(("force", "area", "district"), months)
 
 
@@ -112,7 +119,7 @@ def evaluate_backend(
     ctx = Context(framework, reporting, profile.population_by_geography(), stamp, store_state,
                   coverage=coverage, geographies=_geographies(profile),
                   unsupported=_unsupported(backend, framework, scope, cube.held), unknown_geographies=unknown,
-                  row_months=_row_months(row_months))  # fmt: skip
+                  row_months=_row_months(row_months, whole_months=framework.settings.multiple_testing != "none"))  # fmt: skip
     results = evaluate_cube(cube, ctx)
     settings = framework.settings
     results = compare.compare_areas(results, compare.methods_for(framework),
