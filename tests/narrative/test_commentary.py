@@ -213,8 +213,7 @@ def test_an_area_outperforms_another_only_with_a_significant_test_which_it_names
 def test_areas_without_a_significant_test_are_given_plainly() -> None:
     plain = "Outcome rate in the 12 months to March 2021: North 15.0%, South 13.0%"
     assert S.area_comparison(*areas(comparison="Comparable", comparison_direction="none")) == (
-        f"{plain}; the difference is not statistically significant "
-        "(two-proportion z test)."
+        f"{plain}; the difference is not statistically significant (two-proportion z test)."
     )
     untested = areas(comparison=None, comparison_direction=None, comparison_method=None)
     assert S.area_comparison(*untested) == f"{plain}."

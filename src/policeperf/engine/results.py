@@ -128,9 +128,10 @@ COLUMN_ORDER = (
     "record_high_since", "record_low_since", "highest_on_record", "lowest_on_record",
     "twelve_month_high", "twelve_month_low", "rolling_direction_3m", "trend_direction", "trend_p",
     "trend_halted", "previous_trend_direction", "data_start", "verdict", "method",
-    "verdict_direction", "statistic", "p_value", "ci_low", "ci_high", "verdict_note", "confidence", "dispersion", "adjustment", "p_adjusted",
-    "month_verdict", "month_method", "month_lower", "month_upper", "month_note", "rolling_12m_ci_low",
-    "rolling_12m_ci_high", "rolling_12m_n", "baseline_n", "crime_count",
+    "verdict_direction", "statistic", "p_value", "ci_low", "ci_high", "verdict_note", "confidence",
+    "dispersion", "adjustment", "p_adjusted", "month_verdict", "month_method", "month_lower",
+    "month_upper", "month_note", "rolling_12m_ci_low", "rolling_12m_ci_high", "rolling_12m_n",
+    "baseline_n", "crime_count",
     "rolling_12m_crime_count", "baseline_crime_count",
 )  # fmt: skip
 """The order of the results table's columns, whichever rows it holds; a column not named here
@@ -267,10 +268,11 @@ def _additive_rows(
     vals = S.values(s)
     no_population = m.kind == "rate_per_population" and not ctx.populations.get((level, area))
     den_arr = s.denominator
-    r12_num = S.window_sums(s.numerator, S.WINDOW)
     r12_den = S.window_sums(den_arr, S.WINDOW) if den_arr is not None else [None] * len(months)
     lags = _cohort_lags(m, months, frame, avail)
-    if lags is not None:  # cohort rates: each window as it stood at its last month's end
+    if lags is None:
+        r12_num = S.window_sums(s.numerator, S.WINDOW)
+    else:  # cohort rates: each window as it stood at its last month's end
         r12_num = [F.as_at_window(lags, i, S.WINDOW) for i in range(len(months))]
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
     crimes = _crime_counts(m, months, frame, avail)
@@ -390,6 +392,7 @@ def _median_rows(
         for i, mo in enumerate(months)
     ]
     spc = _spc_runs(m, ctx, months, vals, avail)
+    medians = np.array([np.nan if v is None else v for v in vals], dtype=float)
     rows = []
     trends = _Trends()
     for i, month in enumerate(months):
@@ -397,7 +400,7 @@ def _median_rows(
             continue
         b = S.baseline_year(month, fixed)
         status, reason = statuses[i]
-        baseline_first = month_index(date(b, 4, 1)) - month_index(months[0])
+        baseline_first = S.fy_offset(months, b)
         complete = baseline_first >= 0 and not avail.missing_in(
             range(baseline_first, baseline_first + 12)
         )
@@ -412,26 +415,25 @@ def _median_rows(
             if avail.usable[i]:
                 row.update(_facts(vals, r12, months, i, ctx, avail, trends))
             if status == A.OK:
-                row.update(_median_verdicts(m, ctx, months, vals, i, b))
+                row.update(_median_verdicts(m, ctx, medians, vals[i], i, baseline_first))
         row.update(_spc_fields(spc[i], m))
         rows.append(row)
     return rows
 
 
 def _median_verdicts(
-    m: Measure, ctx: Context, months: list[date], vals: list[float | None], i: int, b: int
+    m: Measure, ctx: Context, medians: np.ndarray, current: float | None, i: int, b0: int
 ) -> dict[str, Any]:
-    """Medians: the headline test on the non-shared months' monthly medians, and the current
-    month against the baseline year's monthly medians."""
+    """Medians (the series' monthly medians, NaN where none): the headline test on the
+    non-shared months, and the `current` month (position `i`) against the baseline year's
+    monthly medians (from position `b0`)."""
     settings = ctx.framework.settings
-    medians = np.array([np.nan if v is None else v for v in vals], dtype=float)
-    b0 = month_index(date(b, 4, 1)) - month_index(months[0])
     v = V.medians_vs_baseline(medians, i, b0, confidence=settings.confidence, polarity=m.polarity)
     out = _verdict_fields(v, ctx)
     base = medians[b0 : b0 + 12] if b0 >= 0 else medians[0:0]
     base_months = [float(x) for x in base] if len(base) == 12 and not np.isnan(base).any() else []
     out.update(_month_fields(V.month_vs_baseline_months(
-        vals[i], base_months, confidence=settings.confidence, polarity=m.polarity, rate=True,
+        current, base_months, confidence=settings.confidence, polarity=m.polarity, rate=True,
     )))  # fmt: skip
     return out
 
@@ -498,7 +500,7 @@ def _verdicts(
     settings = ctx.framework.settings
     method = default_method(m)
     base_months = baseline_months(b)
-    b0 = month_index(date(b, 4, 1)) - month_index(s.months[0])
+    b0 = S.fy_offset(s.months, b)
     if method == V.COUNT_METHOD:
         verdict = V.count_vs_baseline(
             s.numerator, i, b0, confidence=settings.confidence, polarity=m.polarity
@@ -686,8 +688,8 @@ def _spc(
 def _spc_fields(
     found: tuple[spc_mod.SpcResult, int, date | None] | None, m: Measure
 ) -> dict[str, Any]:
-    """A month's SPC columns; a run without limits (one point, or no variation once outliers
-    are screened) still says the month is common cause, with no limits drawn."""
+    """A month's SPC columns; a month outside any run, or whose rebase group has no mean, has
+    no SPC class."""
     if found is None:
         return {"spc_class": None, "spc_rule": None}
     spc, i, restarted = found

@@ -91,12 +91,23 @@ def fy_total(series: MonthlySeries, start_year: int, array: np.ndarray) -> float
     return None if math.isnan(total) else total
 
 
+def fy_offset(months: list[date], start_year: int) -> int:
+    """Position in `months` of the April that begins `start_year`'s financial year (negative
+    when the year began before them).
+
+    >>> fy_offset([date(2020, 1, 1), date(2020, 2, 1)], 2020)
+    3
+    """
+    return month_index(date(start_year, 4, 1)) - month_index(months[0])
+
+
 def fy_months(series: MonthlySeries, start_year: int) -> list[float]:
     """The twelve monthly values of a financial year (empty unless all are present)."""
-    first = date(start_year, 4, 1)
-    if not series.months or first < series.months[0]:
+    if not series.months:
         return []
-    offset = month_index(first) - month_index(series.months[0])
+    offset = fy_offset(series.months, start_year)
+    if offset < 0:
+        return []
     if offset + WINDOW > len(series.months):
         return []
     vals = values(series)[offset : offset + WINDOW]
