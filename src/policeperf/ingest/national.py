@@ -129,9 +129,11 @@ def prc_routes(_: list[str]) -> list[Route]:
                 "offence_group": Source(c("Offence Group"), "Offence Group"),
                 "offence_subgroup": Source(c("Offence Subgroup"), "Offence Subgroup"),
                 "offences": Source(
-                    c("Number of Offences"), "Number of Offences",
-                    typed=whole(c("Number of Offences")), expected="a whole number",
-                ),  # fmt: skip
+                    c("Number of Offences"),
+                    "Number of Offences",
+                    typed=whole(c("Number of Offences")),
+                    expected="a whole number",
+                ),
             },
             from_sql=force_join("Force Name"),
             raw_columns=PRC_HEADER,
@@ -188,9 +190,11 @@ def outcomes_routes(_: list[str]) -> list[Route]:
                 "outcome_description": text("outcome_description"),
                 "outcome_group": text("outcome_group"),
                 "offences": Source(
-                    _na("offences"), "offences", typed=whole(_na("offences")),
+                    _na("offences"),
+                    "offences",
+                    typed=whole(_na("offences")),
                     expected="a whole number",
-                ),  # fmt: skip
+                ),
                 "outcomes_in_quarter": Source(
                     _na("force_outcomes_recorded_in_quarter"),
                     "force_outcomes_recorded_in_quarter",
@@ -213,11 +217,17 @@ def population_routes(header: list[str]) -> list[Route]:
             NATIONAL_POPULATION,
             {
                 "force_code": Source(
-                    c("name"), "code/name", typed="coalesce(fc.code, fa.code)",
+                    c("name"),
+                    "code/name",
+                    typed="coalesce(fc.code, fa.code)",
                     expected=FORCE_EXPECTED + ", not a region or country",
-                ),  # fmt: skip
-                "force": Source(c("name"), "code/name", typed="coalesce(fc.force, fa.force)",
-                                expected=FORCE_EXPECTED),  # fmt: skip
+                ),
+                "force": Source(
+                    c("name"),
+                    "code/name",
+                    typed="coalesce(fc.force, fa.force)",
+                    expected=FORCE_EXPECTED,
+                ),
                 "period_start": Source(sql_str(year), persons, typed=mid),
                 "period_end": Source(sql_str(year), persons, typed=mid),
                 "year": Source(sql_str(year), persons),
