@@ -66,15 +66,15 @@ class Funnel:
     points: tuple[FunnelPoint, ...]
 
     def method(self) -> str:
-        """The method as outputs name it."""
+        """The method as outputs name it (phi and tau2 are given as numbers beside it)."""
         how = {
-            "additive": f"additive random effects, tau2 = {self.tau2:.3g}",
-            "multiplicative": f"multiplicative, phi = {self.phi:.3g}",
+            "additive": "over-dispersion by additive random effects (tau2)",
+            "multiplicative": "over-dispersion by multiplying the variance by phi",
             "none": "no over-dispersion adjustment",
         }[self.adjustment]
         return (
-            f"funnel plot (Spiegelhalter 2005), {how}; phi = {self.phi:.3g} from z-scores "
-            f"winsorised {WINSORISE_FRACTION:.0%} each end; limits 95% and 99.8%"
+            f"funnel plot (Spiegelhalter 2005), {how}; phi from z-scores winsorised "
+            f"{WINSORISE_FRACTION:.0%} each end; limits 95% and 99.8%"
         )
 
 
@@ -182,7 +182,7 @@ def funnel(
                 lower_998=back(centre - Z_998 * sd, target, scale),
                 upper_998=back(centre + Z_998 * sd, target, scale),
                 verdict=funnel_verdict(z_adj),
-            )  # fmt: skip
+            )
         )
     return Funnel(target, phi, tau2, adjustment, tuple(points))
 

@@ -64,11 +64,17 @@ class ComparisonRow:
     peer_min: float | None
     peer_max: float | None
     peers_used: str
+    peer_group: str
+    """How the peers were chosen (file and its source, or the computed method)."""
     peer_verdict: str
     peer_verdict_method: str
     funnel_verdict: str
     funnel_lower_998: float | None
     funnel_upper_998: float | None
+    funnel_phi: float | None
+    """Dispersion ratio of the measure across forces (1 = Poisson/binomial)."""
+    funnel_tau2: float | None
+    """Between-force variance on the transformed scale."""
     funnel_method: str
     rank: int | None
     rank_low: int | None
@@ -233,7 +239,9 @@ def _row(
         funnel_verdict=point.verdict,
         funnel_lower_998=point.lower_998 * limit_scale,
         funnel_upper_998=point.upper_998 * limit_scale,
-        funnel_method=f.method() + f" against England and Wales; {len(codes)} forces",
+        funnel_phi=f.phi,
+        funnel_tau2=f.tau2,
+        funnel_method=f.method() + f"; against England and Wales, {len(codes)} forces",
         rank=rank.rank, rank_low=rank.low, rank_high=rank.high, rank_of=rank.of,
         rank_method=ri.method(simulations, seed), status="ok", reason="",
     )  # fmt: skip
@@ -261,20 +269,20 @@ def _peer_part(
         return {
             "peer_mean": None, "peer_mean_method": f"{NOT_AVAILABLE}: {why}",
             "peer_weighted_mean": None, "peer_weighted_mean_method": f"{NOT_AVAILABLE}: {why}",
-            "peer_min": None, "peer_max": None, "peers_used": names,
+            "peer_min": None, "peer_max": None, "peers_used": names, "peer_group": peers.method,
             "peer_verdict": NOT_AVAILABLE, "peer_verdict_method": why,
         }  # fmt: skip
     values = [held[c].value(figures.measure.kind) for c in used]
     return {
         "peer_mean": simple_mean(values),
         "peer_mean_method": f"simple mean of {len(used)} peers' figures, each force counted "
-        f"once; {excluded}; {peers.method}",
+        f"once; {excluded}",
         "peer_weighted_mean": weighted_mean(
             [held[c].numerator for c in used], [held[c].denominator for c in used], scale
         ),
         "peer_weighted_mean_method": f"{'population' if figures.measure.kind == 'rate' else 'offence'}"
         f"-weighted mean of {len(used)} peers (pooled counts over pooled denominators); {excluded}",
-        "peer_min": min(values), "peer_max": max(values), "peers_used": names,
+        "peer_min": min(values), "peer_max": max(values), "peers_used": names, "peer_group": peers.method,
         "peer_verdict": peer_verdict(value, values),
         "peer_verdict_method": f"force's figure against the lowest to highest of {len(used)} "
         "peers' figures (no allowance for chance: see the funnel verdict)",
@@ -285,9 +293,11 @@ def _absent(base: dict[str, Any], reason: str) -> ComparisonRow:
     return ComparisonRow(
         **base, value=None, numerator=None, denominator=None,
         peer_mean=None, peer_mean_method=NOT_AVAILABLE, peer_weighted_mean=None,
-        peer_weighted_mean_method=NOT_AVAILABLE, peer_min=None, peer_max=None, peers_used="",
+        peer_weighted_mean_method=NOT_AVAILABLE, peer_min=None, peer_max=None, peers_used="", peer_group="",
         peer_verdict=NOT_AVAILABLE, peer_verdict_method=reason,
         funnel_verdict=NOT_AVAILABLE, funnel_lower_998=None, funnel_upper_998=None,
+        funnel_phi=None,
+        funnel_tau2=None,
         funnel_method=reason, rank=None, rank_low=None, rank_high=None, rank_of=None,
         rank_method=reason, status="no_data", reason=reason,
     )  # fmt: skip
