@@ -85,7 +85,9 @@ def most_similar(
     z = standardise(matrix) if len(used) else np.zeros((len(forces), 0))
     me = z[forces.index(force)]
     distance = np.sqrt(((z - me) ** 2).sum(axis=1))
-    order = sorted((float(d), x) for d, x in zip(distance, forces, strict=True) if x != force)
+    # Rounded so that equal distances computed in different orders tie, then go by name.
+    pairs = zip(distance, forces, strict=True)
+    order = sorted((round(float(d), 9), x) for d, x in pairs if x != force)
     nearest = order[: max(0, k)]
     return SimilarForces(
         force=force,
