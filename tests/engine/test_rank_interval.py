@@ -10,7 +10,11 @@ from policeperf.engine.rank_interval import rank_intervals
 
 def test_forces_far_apart_have_certain_ranks() -> None:
     ranks = rank_intervals([10, 1000, 500], [100, 100, 100], kind="rate")
-    assert [(r.rank, r.low, r.high, r.of) for r in ranks] == [(1, 1, 1, 3), (3, 3, 3, 3), (2, 2, 2, 3)]
+    assert [(r.rank, r.low, r.high, r.of) for r in ranks] == [
+        (1, 1, 1, 3),
+        (3, 3, 3, 3),
+        (2, 2, 2, 3),
+    ]
 
 
 def test_equal_figures_share_the_lowest_rank() -> None:

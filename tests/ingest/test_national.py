@@ -12,6 +12,7 @@ import pytest
 from policeperf.errors import InputFileError
 from policeperf.ingest.national import ingest_national
 from policeperf.store import Store
+from tests.conftest import HOME_OFFICE
 from tests.national_data import (
     POPULATION,
     PRC_2019,
@@ -19,7 +20,6 @@ from tests.national_data import (
     STREET,
     zip_text,
 )
-from tests.conftest import HOME_OFFICE
 
 
 def test_both_prc_years_are_held_and_cambridgeshire_totals_match_the_published_tables(
@@ -81,7 +81,10 @@ def test_population_regions_and_countries_are_quarantined_and_the_43_forces_kept
 ) -> None:
     report = ingest_national(store, [POPULATION])
     assert (report.rows_accepted, report.rows_quarantined) == (43, 13)
-    assert store.scalar("SELECT population FROM national_population WHERE force_code = 'E23000023'") == 852_500
+    assert (
+        store.scalar("SELECT population FROM national_population WHERE force_code = 'E23000023'")
+        == 852_500
+    )
     assert store.scalar("SELECT sum(population) FROM national_population") == 59_116_100
     quarantined = {r for (r,) in store.fetchall("SELECT raw FROM quarantine")}
     assert any(r.startswith("K04000001,ENGLAND AND WALES") for r in quarantined)
@@ -103,9 +106,7 @@ def test_rolling_year_totals_for_cambridgeshire_match_the_prc_table(store: Store
         "AND period_end = DATE '2018-03-01'"
     )
     assert total == 66_194
-    first = store.fetchall(
-        "SELECT min(period_start), min(period_end) FROM national_rolling_crime"
-    )
+    first = store.fetchall("SELECT min(period_start), min(period_end) FROM national_rolling_crime")
     assert first == [(date(2002, 4, 1), date(2003, 3, 1))]
 
 
