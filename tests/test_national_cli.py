@@ -15,7 +15,7 @@ from policeperf.engine.national_export import comparison_csv, write_comparison
 from policeperf.reference.national_forces import load_force_reference
 from policeperf.store import Store
 from tests.conftest import policeperf
-from tests.national_data import POPULATION, PRC_2019
+from tests.national_data import POPULATION, PRC_2019, STREET
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_json_is_the_only_thing_on_stdout(store_path: Path) -> None:
     done = policeperf("national", "compare", "--store", str(store_path), "--force", "kent",
                       "--year", "2019-20", "--json")  # fmt: skip
     payload = json.loads(done.stdout)
-    assert payload["force"] == "Kent" and payload["year"] == "2019/20"
+    assert payload["force"] == "Kent" and payload["period"] == "2019/20"
     assert payload["rows"][0]["peer_verdict"] == "not available"
 
 
@@ -60,6 +60,8 @@ def test_json_is_the_only_thing_on_stdout(store_path: Path) -> None:
         (["--force", "Narnia", "--year", "2019/20"], 1, "--force: got 'Narnia'"),
         (["--force", "Action Fraud", "--year", "2019/20"], 1, "not a police force area"),
         (["--force", "Kent", "--year", "2019"], 2, "got '2019'; expected a financial year"),
+        (["--force", "Kent"], 2, "give --year or --months"),
+        (["--force", "Kent", "--months", "2022-05..2022-01"], 2, "got '2022-05..2022-01'; expected a span"),
     ],
 )
 def test_bad_input_is_one_line_and_its_exit_code(
@@ -95,3 +97,17 @@ def test_text_that_a_spreadsheet_would_run_is_inert_in_csv_and_xlsx(
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
     value = sheet.cell(row=2, column=header.index("value") + 1)
     assert isinstance(value.value, float)
+
+
+def test_police_uk_months_name_the_absent_forces(store_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "street.duckdb"
+    done = policeperf("national", "ingest", "--store", str(path), str(STREET), str(POPULATION))
+    assert done.returncode == 0, done.stderr
+    done = policeperf("national", "compare", "--store", str(path), "--force", "Warwickshire",
+                      "--months", "2022-01..2022-11", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["period"] == "2022-01..2022-11"
+    first = payload["rows"][0]
+    assert first["measure_id"] == "street_crime" and first["rank_of"] == 35
+    assert "absent, not counted: Metropolitan Police" in first["england_wales_method"]

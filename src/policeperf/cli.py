@@ -1163,10 +1163,26 @@ def national_ingest_command(
     render_report(report, as_json)
 
 
-def _financial_year(text: str) -> str:
+def _month_span(text: str | None) -> str | None:
+    """--months: 'YYYY-MM..YYYY-MM', first not after last; bad usage otherwise."""
+    import re
+
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])\.\.(\d{4})-(0[1-9]|1[0-2])", text.strip())
+    if not match or (match.group(1), match.group(2)) > (match.group(3), match.group(4)):
+        raise typer.BadParameter(
+            f"got {text!r}; expected a span of months such as 2022-01..2022-11"
+        )
+    return text.strip()
+
+
+def _financial_year(text: str | None) -> str | None:
     """--year: '2019/20' (also '2019-20'); bad usage otherwise."""
     import re
 
+    if text is None:
+        return None
     match = re.fullmatch(r"(\d{4})[/-](\d{2})", text.strip())
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         raise typer.BadParameter(f"got {text!r}; expected a financial year such as 2019/20")
@@ -1178,9 +1194,21 @@ def _financial_year(text: str) -> str:
 def national_compare_command(
     force: Annotated[str, typer.Option("--force", help="Force name or code, any spelling.")],
     year: Annotated[
-        str,
-        typer.Option("--year", help="Financial year, e.g. 2019/20.", callback=_financial_year),
-    ],
+        str | None,
+        typer.Option(
+            "--year",
+            help="Financial year, e.g. 2019/20 (Home Office tables).",
+            callback=_financial_year,
+        ),
+    ] = None,
+    months: Annotated[
+        str | None,
+        typer.Option(
+            "--months",
+            help="Span of months, e.g. 2022-01..2022-11 (police.uk street counts).",
+            callback=_month_span,
+        ),
+    ] = None,
     store: StoreOption = None,
     peers: Annotated[
         Path | None,
@@ -1209,17 +1237,23 @@ def national_compare_command(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare a force with England and Wales and its peers on every national measure."""
+    """Compare a force with England and Wales and its peers on every national measure: Home
+    Office tables for a financial year (--year), or police.uk street counts over months (--months)."""
     from policeperf.engine.national_compare import (
         Peers,
         compare,
         most_like_peers,
         supplied_peers,
     )
+    from policeperf.engine.national_data import MEASURES, STREET_MEASURES
     from policeperf.engine.national_export import write_comparison
     from policeperf.reference.national_forces import load_force_reference
     from policeperf.reference.peer_groups import load_peer_groups
 
+    if (year is None) == (months is None):
+        raise typer.BadParameter("give --year or --months (one of them)", param_hint="--year")
+    period = year or months or ""
+    measures = MEASURES if year is not None else STREET_MEASURES
     if peers is not None and most_like is not None:
         raise typer.BadParameter("give --peers or --most-like, not both", param_hint="--peers")
     if adjustment not in ("additive", "multiplicative", "none"):
@@ -1238,14 +1272,15 @@ def national_compare_command(
         if peers is not None:
             group = supplied_peers(load_peer_groups(peers, reference), reference, chosen)
         elif most_like is not None:
-            group = most_like_peers(db, reference, chosen, year, most_like)
+            group = most_like_peers(db, reference, chosen, period, most_like, measures)
         else:
             group = Peers((), "no peer group chosen: pass --peers FILE or --most-like N")
-        result = compare(db, reference, chosen, year, group, adjustment=adjustment, seed=seed)  # type: ignore[arg-type]
+        result = compare(db, reference, chosen, period, group, measures=measures,
+                         adjustment=adjustment, seed=seed)  # type: ignore[arg-type]  # fmt: skip
     if out_file is not None:
         write_comparison(result, out_file, overwrite=overwrite)
     if as_json:
-        payload = {"force": chosen.short_name, "code": chosen.code, "year": year,
+        payload = {"force": chosen.short_name, "code": chosen.code, "period": period,
                    "peers": group.method, "rows": result.records()}  # fmt: skip
         sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
         return
@@ -1273,8 +1308,8 @@ def render_comparison(result: Any) -> None:
     """The comparison as a table (rates per 1,000 population, outcome rates in %), then the
     peers and every method used, once each; a figure not available is 'n/a' with its reason."""
     table = Table(
-        title=f"How {result.force.short_name} compares, {result.year} (rates per 1,000 "
-        "population; outcome rates %)",
+        title=f"How {result.force.short_name} compares, {result.year} ({result.rows[0].unit}"
+        + ("; outcome rates %)" if any(r.unit.startswith("%") for r in result.rows) else ")"),
         title_justify="left",
     )
     for col in ("measure", "force", "E&W", "peer mean", "peer wtd", "vs peers", "funnel",

@@ -15,11 +15,18 @@ from policeperf.engine.national_compare import (
     simple_mean,
     weighted_mean,
 )
-from policeperf.engine.national_data import MEASURES
+from policeperf.engine.national_data import MEASURES, STREET_MEASURES
 from policeperf.reference.national_forces import ForceReference, load_force_reference
 from policeperf.store import Store
 from tests.conftest import HOME_OFFICE
-from tests.national_data import OUTCOMES, POPULATION, PRC_2019, build_store, without_force
+from tests.national_data import (
+    OUTCOMES,
+    POPULATION,
+    PRC_2019,
+    STREET,
+    build_store,
+    without_force,
+)
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +146,48 @@ def test_a_force_absent_from_the_source_is_absent_everywhere_never_zero(
     assert r.rank_of == 42
     assert "42 forces held; absent, not counted: Kent" in r.england_wales_method
     assert r.peer_mean is None and "absent, not counted: Kent" in r.peers_used
+
+
+@pytest.fixture(scope="module")
+def street(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_store(tmp_path_factory.mktemp("street") / "s.duckdb", [STREET, POPULATION])
+
+
+def test_police_uk_months_compare_only_forces_with_every_month(
+    street: Path, reference: ForceReference
+) -> None:
+    met, tv, cumbria = (reference.require(n) for n in ("Met Police", "Thames Valley", "Cumbria"))
+    span = "2022-01..2022-11"
+    with Store(street, read_only=True) as db:
+        absent = compare(db, reference, met, span, Peers((), "none"), measures=STREET_MEASURES)
+        partial = compare(db, reference, tv, span, Peers((), "none"), measures=STREET_MEASURES)
+        held = compare(db, reference, cumbria, span, Peers((), "none"), measures=STREET_MEASURES)
+    assert all(r.status == "no_data" and r.value is None for r in absent.rows)
+    assert absent.rows[0].reason == (
+        "Metropolitan Police absent from national_street_counts for 2022-01..2022-11 "
+        "(months held: 2022-01..2022-11)"
+    )
+    assert partial.rows[0].reason == (
+        "Thames Valley has 6 of 11 months of 2022-01..2022-11 in national_street_counts"
+    )
+    r = held.rows[0]
+    assert r.rank_of == 35
+    assert "absent, not counted: Metropolitan Police, Greater Manchester" in r.england_wales_method
+    with Store(street, read_only=True) as db:
+        crimes = db.scalar(
+            "SELECT sum(crimes) FROM national_street_counts WHERE force_code = 'E23000002' "
+            "AND crime_type <> 'Anti-social behaviour'"
+        )
+    # Cumbria: crimes over 11 months / ONS mid-2018 population 498,900 x 1,000
+    assert r.value == pytest.approx(crimes / 498_900 * 1000)
+
+
+def test_a_store_without_national_tables_says_what_to_run(
+    tmp_path: Path, reference: ForceReference
+) -> None:
+    with Store(tmp_path / "empty.duckdb") as db:
+        result = compare(db, reference, reference.require("Kent"), "2019/20", Peers((), "none"))
+    assert {r.reason for r in result.rows[:1]} == {
+        "no national_crime held; run 'policeperf national ingest'"
+    }
+    assert all(r.value is None for r in result.rows)

@@ -21,7 +21,6 @@ from policeperf.engine import rank_interval as ri
 from policeperf.engine.most_similar import SimilarForces, most_similar
 from policeperf.engine.national_data import (
     MEASURES,
-    OFFENCE_GROUPS,
     PER,
     MeasureFigures,
     NationalMeasure,
@@ -129,13 +128,19 @@ def weighted_mean(
 
 
 def most_like_peers(
-    store: Store, reference: ForceReference, force: ForceRef, year: str, k: int
+    store: Store,
+    reference: ForceReference,
+    force: ForceRef,
+    year: str,
+    k: int,
+    measures: Sequence[NationalMeasure] = MEASURES,
 ) -> Peers:
-    """The `k` forces nearest `force` on log population and log rates of the offence groups."""
+    """The `k` forces nearest `force` on log population and the log rates of the crime mix
+    (the offence groups, or the police.uk categories, among `measures`)."""
     pops, pop_note = population(store, year)
-    features: dict[str, dict[str, float]] = {}
-    groups = [m for m in MEASURES if m.kind == "rate" and m.offence_group in OFFENCE_GROUPS]
+    groups = [m for m in measures if m.feature]
     figures = [measure_figures(store, m, year, reference.territorial()) for m in groups]
+    features: dict[str, dict[str, float]] = {}
     for f in reference.territorial():
         if f.code not in pops or any(f.code not in mf.held for mf in figures):
             continue
@@ -143,14 +148,16 @@ def most_like_peers(
         for m, mf in zip(groups, figures, strict=True):
             row[f"{m.label.lower()} per 1,000"] = mf.held[f.code].value("rate")
         features[f.code] = row
-    if force.code not in features:
+    if force.code not in features or len(features) < 2:
         return Peers(
             (), f"most similar forces not computed: {force.short_name} has no figures for {year}"
         )
     names = ["population", *(f"{m.label.lower()} per 1,000" for m in groups)]
+    source = figures[0].basis.split(";")[0] if figures else ""
     found: SimilarForces = most_similar(
         features, force.code, k, names=names,
-        basis=f"Home Office PRC PFA {year}, {pop_note}; density not used: no area data held",
+        basis=f"{source}, {pop_note}; density not used: no area data held; "
+        f"{len(features)} forces with every figure",
     )  # fmt: skip
     shown = ", ".join(reference.by_code(c).short_name for c in found.peers)
     return Peers(found.peers, f"{found.method()}: {shown}")

@@ -7,12 +7,13 @@ and is left out of every national total, peer average and rank rather than count
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from policeperf.calendar import add_months
+from policeperf.calendar import add_months, month_range
 from policeperf.reference import outcome_sets
 from policeperf.reference.national_forces import ForceRef
 from policeperf.store import Store
@@ -35,10 +36,22 @@ class NationalMeasure:
     """Rates: the PRC offence group counted; None for all offence groups."""
     outcome_set: str | None = None
     """Proportions: the outcome set (reference `outcome_sets.yaml`) over all offences."""
+    crime_type: str | None = None
+    """Street counts: the data.police.uk category counted; None for every crime (ASB apart)."""
 
     @property
     def unit(self) -> str:
+        if self.table == STREET:
+            return "per 1,000 population over the months"
         return "per 1,000 population" if self.kind == "rate" else "% of offences recorded"
+
+    @property
+    def feature(self) -> bool:
+        """One part of the crime mix (a group or category), used to find similar forces."""
+        return self.kind == "rate" and (
+            self.offence_group is not None
+            or (self.crime_type is not None and self.crime_type != ASB)
+        )
 
 
 OFFENCE_GROUPS = (
@@ -53,6 +66,15 @@ OFFENCE_GROUPS = (
     "Miscellaneous crimes",
 )
 """The PRC offence groups of the territorial forces (fraud is recorded nationally)."""
+
+STREET = "national_street_counts"
+ASB = "Anti-social behaviour"
+STREET_CATEGORIES = (
+    "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other crime",
+    "Other theft", "Possession of weapons", "Public order", "Robbery", "Shoplifting",
+    "Theft from the person", "Vehicle crime", "Violence and sexual offences",
+)  # fmt: skip
+"""The 13 data.police.uk crime categories (anti-social behaviour is counted apart)."""
 
 MEASURES: tuple[NationalMeasure, ...] = (
     NationalMeasure("recorded_crime", "Recorded crime (excluding fraud)", "rate", "national_crime"),
@@ -77,6 +99,18 @@ MEASURES: tuple[NationalMeasure, ...] = (
         outcome_set="positive",
     ),
 )
+
+STREET_MEASURES: tuple[NationalMeasure, ...] = (
+    NationalMeasure("street_crime", "Street-level crime (police.uk)", "rate", STREET),
+    *(
+        NationalMeasure("street_" + c.lower().replace(" ", "_"), c, "rate", STREET, crime_type=c)
+        for c in STREET_CATEGORIES
+    ),
+    NationalMeasure(
+        "street_asb", "Anti-social behaviour (police.uk)", "rate", STREET, crime_type=ASB
+    ),
+)
+"""Measures of data.police.uk street counts over a span of months (`--months`)."""
 
 
 @dataclass(frozen=True)
@@ -104,10 +138,27 @@ class MeasureFigures:
     """The sources and years the figures come from."""
 
 
-def year_months(year: str) -> list[date]:
-    """The twelve months of financial year '2019/20' (April 2019 to March 2020)."""
-    start = date(int(year[:4]), 4, 1)
-    return [add_months(start, i) for i in range(12)]
+FINANCIAL_YEAR = re.compile(r"(\d{4})/(\d{2})")
+MONTH_SPAN = re.compile(r"(\d{4})-(\d{2})\.\.(\d{4})-(\d{2})")
+
+
+def period_months(period: str) -> list[date]:
+    """The months of a financial year ('2019/20': April 2019 to March 2020) or of a span of
+    months ('2022-01..2022-11').
+
+    >>> [f"{m:%Y-%m}" for m in period_months("2022-01..2022-03")]
+    ['2022-01', '2022-02', '2022-03']
+    """
+    fy = FINANCIAL_YEAR.fullmatch(period)
+    if fy:
+        start = date(int(fy.group(1)), 4, 1)
+        return [add_months(start, i) for i in range(12)]
+    span = MONTH_SPAN.fullmatch(period)
+    if span is None:
+        raise ValueError(f"got {period!r}; expected 2019/20 or 2022-01..2022-11")
+    first = date(int(span.group(1)), int(span.group(2)), 1)
+    last = date(int(span.group(3)), int(span.group(4)), 1)
+    return month_range(first, last)
 
 
 def _tables(store: Store) -> set[str]:
@@ -117,7 +168,7 @@ def _tables(store: Store) -> set[str]:
 
 def _covered(store: Store, table: str, year: str) -> dict[str, int]:
     """Force name -> months of `year` covered for `table`."""
-    months = year_months(year)
+    months = period_months(year)
     rows = store.fetchall(
         "SELECT force, count(DISTINCT month) FROM coverage WHERE table_name = ? "
         "AND month BETWEEN ? AND ? GROUP BY force",
@@ -126,12 +177,15 @@ def _covered(store: Store, table: str, year: str) -> dict[str, int]:
     return {str(f): int(n) for f, n in rows}
 
 
-def years_held(store: Store, table: str) -> list[str]:
+def held_text(store: Store, table: str) -> str:
+    """What `table` holds, for a reason: its financial years, or its first and last month."""
     if table not in _tables(store):
-        return []
-    return [
-        str(r[0]) for r in store.fetchall(f"SELECT DISTINCT financial_year FROM {table} ORDER BY 1")
-    ]
+        return "none"
+    if table == STREET:
+        first, last = store.fetchall(f"SELECT min(period_start), max(period_end) FROM {table}")[0]
+        return f"months held: {first:%Y-%m}..{last:%Y-%m}" if first else "months held: none"
+    years = store.fetchall(f"SELECT DISTINCT financial_year FROM {table} ORDER BY 1")
+    return "years held: " + (", ".join(str(r[0]) for r in years) or "none")
 
 
 def population(store: Store, year: str) -> tuple[dict[str, float], str]:
@@ -162,10 +216,14 @@ def measure_figures(
     if measure.table not in tables:
         reason = f"no {measure.table} held; run 'policeperf national ingest'"
         return MeasureFigures(measure, year, {}, {f.code: reason for f in forces}, "")
-    held_years = years_held(store, measure.table)
+    held_years = held_text(store, measure.table)
+    need = len(period_months(year))
     covered = _covered(store, measure.table, year)
     numerators = _numerators(store, measure, year)
-    if measure.kind == "rate":
+    if measure.table == STREET:
+        denominators, basis = population(store, year)
+        basis = f"data.police.uk street counts {year} (rows with a Crime ID, ASB all rows); {basis}"
+    elif measure.kind == "rate":
         denominators, basis = population(store, year)
         basis = f"Home Office PRC PFA table {year}; {basis}"
     else:
@@ -175,13 +233,12 @@ def measure_figures(
     for force in forces:
         months = covered.get(force.name, 0)
         if months == 0:
-            have = ", ".join(held_years) or "none"
             absent[force.code] = (
-                f"{force.short_name} absent from {measure.table} for {year} (years held: {have})"
+                f"{force.short_name} absent from {measure.table} for {year} ({held_years})"
             )
-        elif months < 12:
+        elif months < need:
             absent[force.code] = (
-                f"{force.short_name} has {months} of 12 months of {year} in {measure.table}"
+                f"{force.short_name} has {months} of {need} months of {year} in {measure.table}"
             )
         elif force.code not in denominators or denominators[force.code] <= 0:
             what = "population" if measure.kind == "rate" else "offences recorded"
@@ -193,7 +250,15 @@ def measure_figures(
 
 def _numerators(store: Store, measure: NationalMeasure, year: str) -> dict[str, float]:
     """Force code -> count; a force held with no row for a group has recorded none (covered)."""
-    if measure.kind == "rate":
+    if measure.table == STREET:
+        months = period_months(year)
+        kind = "crime_type <> ?" if measure.crime_type is None else "crime_type = ?"
+        rows = store.fetchall(
+            f"SELECT force_code, sum(crimes) FROM {STREET} WHERE period_start BETWEEN ? AND ? "
+            f"AND {kind} GROUP BY 1",
+            [months[0], months[-1], measure.crime_type or ASB],
+        )
+    elif measure.kind == "rate":
         where = "" if measure.offence_group is None else " AND offence_group = ?"
         params: list[object] = (
             [year] if measure.offence_group is None else [year, measure.offence_group]
