@@ -61,7 +61,11 @@ def test_json_is_the_only_thing_on_stdout(store_path: Path) -> None:
         (["--force", "Action Fraud", "--year", "2019/20"], 1, "not a police force area"),
         (["--force", "Kent", "--year", "2019"], 2, "got '2019'; expected a financial year"),
         (["--force", "Kent"], 2, "give --year or --months"),
-        (["--force", "Kent", "--months", "2022-05..2022-01"], 2, "got '2022-05..2022-01'; expected a span"),
+        (
+            ["--force", "Kent", "--months", "2022-05..2022-01"],
+            2,
+            "got '2022-05..2022-01'; expected a span",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_its_exit_code(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policeperf.engine.national_compare import (
     ComparisonRow,
@@ -15,7 +17,7 @@ from policeperf.engine.national_compare import (
     simple_mean,
     weighted_mean,
 )
-from policeperf.engine.national_data import MEASURES, STREET_MEASURES
+from policeperf.engine.national_data import MEASURES, STREET_MEASURES, period_months
 from policeperf.reference.national_forces import ForceReference, load_force_reference
 from policeperf.store import Store
 from tests.conftest import HOME_OFFICE
@@ -191,3 +193,28 @@ def test_a_store_without_national_tables_says_what_to_run(
         "no national_crime held; run 'policeperf national ingest'"
     }
     assert all(r.value is None for r in result.rows)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=10**7)
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_both_peer_means_lie_within_the_peer_range(pairs: list[tuple[int, int]]) -> None:
+    rates = [n / d * 1000 for n, d in pairs]
+    weighted = weighted_mean([n for n, _ in pairs], [d for _, d in pairs], 1000.0)
+    for mean in (weighted, simple_mean(rates)):
+        assert min(rates) - 1e-9 <= mean <= max(rates) + 1e-9
+
+
+def test_periods_are_financial_years_or_spans_of_months() -> None:
+    assert len(period_months("2019/20")) == 12
+    assert period_months("2019/20")[0].isoformat() == "2019-04-01"
+    assert period_months("2019/20")[-1].isoformat() == "2020-03-01"
+    assert len(period_months("2022-01..2022-11")) == 11
+    with pytest.raises(ValueError):
+        period_months("2019")
