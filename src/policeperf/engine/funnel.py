@@ -6,8 +6,9 @@ indicators", Quality and Safety in Health Care 14:347-351. Each force's figure i
 where its standard error depends only on its size: a rate per population on the square-root
 scale of its indirectly standardised ratio (observed / expected at the England and Wales rate),
 a proportion on the arcsine-square-root scale. z-scores against the national target are
-winsorised (10% at each end, as in the NHS-R FunnelPlotR and PHE funnel practice) before the
-dispersion ratio phi is estimated, so one extreme force cannot widen everyone's limits. Limits
+winsorised (10% at each end) before the dispersion ratio phi is estimated: the square-root
+transformation and winsorisation of NHS-R FunnelPlotR's "CQC" method and of PHE funnel practice
+(FunnelPlotR's "SHMI" method uses logs and truncation instead), so one extreme force cannot widen everyone's limits. Limits
 are then widened either additively, by the between-force variance tau^2 (DerSimonian-Laird
 random effects; the default) or multiplicatively by sqrt(phi).
 
