@@ -13,12 +13,8 @@ month absent from a file is absent from the store, never zero (`record_coverage`
 
 from __future__ import annotations
 
-import gzip
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +24,7 @@ import pyarrow as pa
 from policeperf.errors import InputFileError
 from policeperf.ingest.batch import Clock, StageFiles, utc_now
 from policeperf.ingest.files import InputFile, read_header
+from policeperf.ingest.gzip_inputs import unpacked
 from policeperf.ingest.reader import Staged, stage_csv
 from policeperf.ingest.reference_tables import POLICE_UK_CATEGORIES
 from policeperf.ingest.run import IngestReport, Progress, Starting, ingest_files
@@ -46,8 +43,6 @@ from policeperf.store.schema import (
 
 SOURCE = "national"
 ALIASES = "ref_force_aliases"
-MAX_UNPACKED_BYTES = 4 * 1024**3
-"""A gzipped input may unpack to at most this (the outcomes table is ~90 MB unpacked)."""
 FORCE_EXPECTED = "a police force area in the force reference (reference/data/national_forces.csv)"
 WHOLE = "'[+-]?[0-9]+(\\.0+)?'"
 """A whole number, as the tables write it: `9`, ` 9 `, `9.0` or `-00`."""
@@ -341,42 +336,6 @@ def record_coverage(con: duckdb.DuckDBPyConnection, batch_ids: Sequence[int]) ->
             WHERE list_contains(?, t.batch_id)""",
             [ids],
         )
-
-
-@contextmanager
-def unpacked(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
-    """`paths` with every `.csv.gz` (named directly or found in a folder) unpacked to a
-    temporary `.csv` of the same name; the published tables ship gzipped."""
-    with tempfile.TemporaryDirectory(prefix="policeperf-national-") as tmp:
-        out: list[Path] = []
-        for raw in paths:
-            path = Path(raw)
-            if not path.exists():
-                raise InputFileError(path, "no such file or folder")
-            found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-            for item in found:
-                if item.name.lower().endswith(".gz"):
-                    target = Path(tmp) / str(len(out)) / item.name[:-3]
-                    target.parent.mkdir()
-                    _gunzip(item, target)
-                    out.append(target)
-                elif not path.is_dir() or item.suffix.lower() in (".csv", ".zip"):
-                    out.append(item)
-        yield out
-
-
-def _gunzip(source: Path, target: Path) -> None:
-    written = 0
-    try:
-        with gzip.open(source, "rb") as src, target.open("wb") as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                written += len(chunk)
-                if written > MAX_UNPACKED_BYTES:
-                    raise InputFileError(source, "unpacks to more than 4 GiB; refused")
-                dst.write(chunk)
-    except (OSError, EOFError) as exc:
-        raise InputFileError(source, f"cannot be unpacked ({exc}); expected a gzip file") from None
-    shutil.copystat(source, target)
 
 
 def ingest_national(
