@@ -1139,3 +1139,199 @@ def reoffending(
         f"[bold]Proven reoffending, cohort {quarter.label}[/] ({chosen}, disposals {quarter.start:%d %B %Y} to {quarter.end:%d %B %Y})"
     )
     out.print(f"  {reoffending_sentence(result)}", markup=False)
+
+
+national_app = typer.Typer(
+    help="Every force from published national tables: ingest them, compare a force with England "
+    "and Wales and its peers (docs/national.md).",
+    no_args_is_help=True,
+)
+app.add_typer(national_app, name="national")
+
+
+@national_app.command("ingest")
+@user_errors
+def national_ingest_command(
+    paths: PathsArgument, store: StoreOption = None, as_json: JsonOption = False
+) -> None:
+    """Home Office PRC PFA tables, rolling-year PFA totals, outcomes open data, ONS PFA
+    populations and data.police.uk street counts (CSV, .csv.gz, zip; kind told by header)."""
+    from policeperf.ingest.national import ingest_national
+
+    with Store(resolve_store_path(store)) as db, ingest_progress(paths, not as_json) as progress:
+        report = ingest_national(db, paths, on_progress=progress.done, on_start=progress.start)
+    render_report(report, as_json)
+
+
+def _month_span(text: str | None) -> str | None:
+    """--months: 'YYYY-MM..YYYY-MM', first not after last; bad usage otherwise."""
+    import re
+
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])\.\.(\d{4})-(0[1-9]|1[0-2])", text.strip())
+    if not match or (match.group(1), match.group(2)) > (match.group(3), match.group(4)):
+        raise typer.BadParameter(
+            f"got {text!r}; expected a span of months such as 2022-01..2022-11"
+        )
+    return text.strip()
+
+
+def _financial_year(text: str | None) -> str | None:
+    """--year: '2019/20' (also '2019-20'); bad usage otherwise."""
+    import re
+
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})[/-](\d{2})", text.strip())
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise typer.BadParameter(f"got {text!r}; expected a financial year such as 2019/20")
+    return f"{match.group(1)}/{match.group(2)}"
+
+
+@national_app.command("compare")
+@user_errors
+def national_compare_command(
+    force: Annotated[str, typer.Option("--force", help="Force name or code, any spelling.")],
+    year: Annotated[
+        str | None,
+        typer.Option(
+            "--year",
+            help="Financial year, e.g. 2019/20 (Home Office tables).",
+            callback=_financial_year,
+        ),
+    ] = None,
+    months: Annotated[
+        str | None,
+        typer.Option(
+            "--months",
+            help="Span of months, e.g. 2022-01..2022-11 (police.uk street counts).",
+            callback=_month_span,
+        ),
+    ] = None,
+    store: StoreOption = None,
+    peers: Annotated[
+        Path | None,
+        typer.Option("--peers", help="Peer-group file (YAML or CSV) naming each force's peers."),
+    ] = None,
+    most_like: Annotated[
+        int | None,
+        typer.Option(
+            "--most-like",
+            min=1,
+            max=42,
+            help="Compare with the N forces most like "
+            "this one, computed from the data (method shown).",
+        ),
+    ] = None,
+    adjustment: Annotated[
+        str,
+        typer.Option(help="Funnel over-dispersion adjustment: additive, multiplicative or none."),
+    ] = "additive",
+    seed: Annotated[int, typer.Option(help="Seed of the rank-interval simulation.")] = 20050401,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the comparison to a .csv or .xlsx file.")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing --out file.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare a force with England and Wales and its peers on every national measure: Home
+    Office tables for a financial year (--year), or police.uk street counts over months (--months)."""
+    from policeperf.engine.national_compare import (
+        Peers,
+        compare,
+        most_like_peers,
+        supplied_peers,
+    )
+    from policeperf.engine.national_data import MEASURES, STREET_MEASURES
+    from policeperf.engine.national_export import write_comparison
+    from policeperf.reference.national_forces import load_force_reference
+    from policeperf.reference.peer_groups import load_peer_groups
+
+    if (year is None) == (months is None):
+        raise typer.BadParameter("give --year or --months (one of them)", param_hint="--year")
+    period = year or months or ""
+    measures = MEASURES if year is not None else STREET_MEASURES
+    if peers is not None and most_like is not None:
+        raise typer.BadParameter("give --peers or --most-like, not both", param_hint="--peers")
+    if adjustment not in ("additive", "multiplicative", "none"):
+        raise typer.BadParameter(
+            f"got {adjustment!r}; expected additive, multiplicative or none",
+            param_hint="--adjustment",
+        )
+    reference = load_force_reference()
+    chosen = reference.require(force)
+    if not chosen.territorial:
+        raise PolicePerfError(
+            f"--force: {chosen.short_name} is not a police force area of England and Wales; "
+            "comparisons are between the 43 territorial forces"
+        )
+    with Store(resolve_store_path(store), read_only=True) as db:
+        if peers is not None:
+            group = supplied_peers(load_peer_groups(peers, reference), reference, chosen)
+        elif most_like is not None:
+            group = most_like_peers(db, reference, chosen, period, most_like, measures)
+        else:
+            group = Peers((), "no peer group chosen: pass --peers FILE or --most-like N")
+        result = compare(db, reference, chosen, period, group, measures=measures,
+                         adjustment=adjustment, seed=seed)  # type: ignore[arg-type]  # fmt: skip
+    if out_file is not None:
+        write_comparison(result, out_file, overwrite=overwrite)
+    if as_json:
+        payload = {"force": chosen.short_name, "code": chosen.code, "period": period,
+                   "peers": group.method, "rows": result.records()}  # fmt: skip
+        sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
+        return
+    render_comparison(result)
+    if out_file is not None:
+        out.print(f"wrote {out_file}")
+
+
+def _figure(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.1f}%" if unit.startswith("%") else f"{value:,.2f}"
+
+
+SHORT_VERDICTS = {
+    "above the peer range": "above range",
+    "below the peer range": "below range",
+    "within the peer range": "within range",
+    "within 95% limits": "within 95%",
+    "not available": "n/a",
+}
+
+
+def render_comparison(result: Any) -> None:
+    """The comparison as a table (rates per 1,000 population, outcome rates in %), then the
+    peers and every method used, once each; a figure not available is 'n/a' with its reason."""
+    table = Table(
+        title=f"How {result.force.short_name} compares, {result.year} ({result.rows[0].unit}"
+        + ("; outcome rates %)" if any(r.unit.startswith("%") for r in result.rows) else ")"),
+        title_justify="left",
+    )
+    for col in ("measure", "force", "E&W", "peer mean", "peer wtd", "vs peers", "funnel",
+                "rank (95% int.)"):  # fmt: skip
+        table.add_column(col, justify="left" if col == "measure" else "right")
+    for r in result.rows:
+        rank = f"{r.rank}/{r.rank_of} ({r.rank_low}-{r.rank_high})" if r.rank is not None else "n/a"
+        table.add_row(
+            escape(r.measure), _figure(r.value, r.unit), _figure(r.england_wales, r.unit),
+            _figure(r.peer_mean, r.unit), _figure(r.peer_weighted_mean, r.unit),
+            SHORT_VERDICTS.get(r.peer_verdict, r.peer_verdict),
+            SHORT_VERDICTS.get(r.funnel_verdict, r.funnel_verdict).replace(" limit", ""), rank,
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"peers: {result.peers.method}", markup=False, soft_wrap=True)
+    methods: dict[str, None] = {}
+    for r in result.rows:
+        if r.status != "ok":
+            methods[f"{r.measure}: not available: {r.reason}"] = None
+            continue
+        for text in (r.england_wales_method, r.peer_mean_method, r.peer_weighted_mean_method,
+                     r.peer_verdict_method, r.funnel_method, r.rank_method):  # fmt: skip
+            methods[text] = None
+    for text in methods:
+        out.print(f"  {text}", markup=False, soft_wrap=True)

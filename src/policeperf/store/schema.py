@@ -386,3 +386,109 @@ def full_ddl() -> str:
         + "\n"
         + "\n".join(history_ddl(t) for t in REVISED_TABLES.values())
     )
+
+
+# -- National tables: every force, from published national sources ----------------------------
+# Kept apart from RECORD_TABLES: they hold published aggregates, not records, and are created
+# by the national ingest when first used (`national_ddl`), so older stores need no migration.
+
+
+def _national_force() -> tuple[Column, ...]:
+    return (
+        Column("force_code", "VARCHAR", required=True, doc="ONS police force area code"),
+        Column("force", "VARCHAR", required=True, doc="force name as the store writes it"),
+        Column("period_start", "DATE", required=True, doc="first month the figure counts"),
+        Column("period_end", "DATE", required=True, doc="last month the figure counts (first day)"),
+    )
+
+
+NATIONAL_CRIME = Table(
+    "national_crime",
+    (
+        *_national_force(),
+        Column("financial_year", "VARCHAR", required=True, doc="e.g. 2019/20"),
+        Column("quarter", "SMALLINT", required=True, minimum=1, maximum=4),
+        Column("offence_code", "VARCHAR", required=True),
+        Column("offence_description", "VARCHAR"),
+        Column("offence_group", "VARCHAR"),
+        Column("offence_subgroup", "VARCHAR"),
+        Column("offences", "BIGINT", required=True, doc="may be negative (cancellations)"),
+    ),
+    month_column="period_start",
+    doc="Home Office police recorded crime PFA tables: offences by force, quarter and offence code.",
+)
+
+NATIONAL_ROLLING_CRIME = Table(
+    "national_rolling_crime",
+    (
+        *_national_force(),
+        Column("offence_group", "VARCHAR", required=True),
+        Column("offences", "BIGINT", required=True, doc="total of the 12 months ending period_end"),
+    ),
+    month_column="period_end",
+    doc="Home Office / ONS recorded crime, rolling 12-month totals by force and offence group.",
+)
+
+NATIONAL_OUTCOMES = Table(
+    "national_outcomes",
+    (
+        *_national_force(),
+        Column("financial_year", "VARCHAR", required=True),
+        Column("quarter", "SMALLINT", required=True, minimum=1, maximum=4),
+        Column("offence_code", "VARCHAR", required=True),
+        Column("offence_group", "VARCHAR"),
+        Column("offence_subgroup", "VARCHAR"),
+        Column("outcome_type", "SMALLINT", required=True, minimum=0, maximum=22),
+        Column("outcome_description", "VARCHAR"),
+        Column("outcome_group", "VARCHAR"),
+        Column(
+            "offences",
+            "BIGINT",
+            required=True,
+            doc="offences recorded in the quarter with this outcome to date (type 0: none yet)",
+        ),
+        Column("outcomes_in_quarter", "BIGINT", doc="outcomes assigned in the quarter"),
+    ),
+    month_column="period_start",
+    doc="Home Office crime outcomes open data: outcomes of offences by force, quarter, code.",
+)
+
+NATIONAL_POPULATION = Table(
+    "national_population",
+    (
+        *_national_force(),
+        Column("year", "SMALLINT", required=True, doc="mid-year of the estimate"),
+        Column("population", "BIGINT", required=True, minimum=0, doc="persons"),
+        Column("households", "BIGINT", minimum=0, doc="households (projection)"),
+    ),
+    month_column="period_start",
+    doc="Population of each police force area (ONS mid-year estimates); period is June.",
+)
+
+NATIONAL_STREET_COUNTS = Table(
+    "national_street_counts",
+    (
+        *_national_force(),
+        Column("lad_name", "VARCHAR", doc="local authority the crimes were located in"),
+        Column("crime_type", "VARCHAR", required=True, doc="data.police.uk category"),
+        Column("crimes", "BIGINT", required=True, minimum=0, doc="rows counted, as published"),
+    ),
+    month_column="period_start",
+    doc="data.police.uk street-level crime counted by force, month, local authority and type.",
+)
+
+NATIONAL_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        NATIONAL_CRIME,
+        NATIONAL_ROLLING_CRIME,
+        NATIONAL_OUTCOMES,
+        NATIONAL_POPULATION,
+        NATIONAL_STREET_COUNTS,
+    )
+}
+
+
+def national_ddl() -> str:
+    """`CREATE TABLE IF NOT EXISTS` of every national table."""
+    return "\n".join(table_ddl(t) for t in NATIONAL_TABLES.values())
