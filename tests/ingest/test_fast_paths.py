@@ -5,17 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policeperf.ingest.batch import _in_file_order, _insert_accepted
+from policeperf.ingest.police_uk import street_routes
 from policeperf.ingest.reader import stage_csv
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.ingest.validate import trim_sql
 from policeperf.store import Store
+from policeperf.store.schema import CRIMES
 from tests.ingest.test_hostile_inputs import good_lines, street_csv
 
-SPACES = [" ", "\u00a0", "\u3000", "\u2009", "\t", "\n", "\u200b", "x", "é", ""]
+SPACES = [" ", "\u00a0", "\u3000", "\u2009", "\t", "\n", "\u200b", "x", "é", "", "!", "\x1f"]
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +36,8 @@ def con() -> duckdb.DuckDBPyConnection:
         ("\tkept\t", "\tkept\t"),  # trim removes spaces, not tabs
         ("Cam bridge", "Cam bridge"),
         ("   ", ""),
+        ("!x ", "!x"),  # the first character after the space
+        ("\x1fx", "\x1fx"),  # a control character sorts below a space but is kept
         ("", ""),
         (None, None),
     ],
@@ -98,3 +104,75 @@ def test_swallowed_lines_are_found_in_the_one_quoted_file_of_a_kind(tmp_path: Pa
         assert db.fetchall("SELECT file, line, check_name FROM quarantine") == [
             (str(tmp_path / "2024-02-cambridgeshire-street.csv"), 52, "unbalanced_quote")
         ]
+
+
+def test_staged_files_say_whether_any_holds_a_nul_byte(tmp_path: Path) -> None:
+    """The per-value NUL check is left out only when no staged file holds a NUL byte."""
+    plain, nul = tmp_path / "plain.csv", tmp_path / "nul.csv"
+    plain.write_text("a,b\nx1,1\n")
+    nul.write_bytes(b"a,b\nx\x001,1\n")
+    con = duckdb.connect()
+    assert stage_csv(con, [(plain, "plain")], HEADER).nul_free
+    assert not stage_csv(con, [(plain, "plain"), (nul, "nul")], HEADER).nul_free
+
+
+def test_a_nul_byte_is_still_quarantined_among_clean_files(tmp_path: Path) -> None:
+    lines = good_lines(10)
+    lines[3] = lines[3].replace("Mill", "Mi\x00ll")
+    (tmp_path / "2024-01-cambridgeshire-street.csv").write_bytes(street_csv(good_lines(5, start=1000)))
+    (tmp_path / "2024-02-cambridgeshire-street.csv").write_bytes(street_csv(lines))
+    with Store(tmp_path / "s.duckdb") as db:
+        report = ingest_police_uk(db, [tmp_path])
+        assert (report.rows_in, report.rows_quarantined) == (15, 1)
+        assert db.fetchall("SELECT line, check_name FROM quarantine") == [(5, "nul_byte")]
+
+
+def _order_of(rows: list[tuple[str, int]], files: list[str]) -> bool:
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE typed (__file VARCHAR, __line BIGINT)")
+    if rows:
+        con.executemany("INSERT INTO typed VALUES (?, ?)", rows)
+    con.register("__batch_files", pa.table({"__file": files, "__order": range(len(files))}))
+    return _in_file_order(con, "typed")
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([("a", 2), ("a", 3), ("b", 2), ("b", 5), ("c", 2)], True),
+        ([], True),
+        ([("a", 2), ("a", 4), ("a", 3)], False),  # lines out of order
+        ([("a", 2), ("a", 2)], False),  # a line twice
+        ([("b", 2), ("a", 3)], False),  # files out of batch order
+        ([("a", 2), ("b", 2), ("a", 3)], False),  # a file's rows split
+        ([("a", 2), ("z", 2)], False),  # a file not in the batch
+    ],
+)
+def test_rows_are_copied_without_a_sort_only_when_they_lie_in_order(
+    rows: list[tuple[str, int]], expected: bool
+) -> None:
+    assert _order_of(rows, ["a", "b", "c"]) is expected
+
+
+def test_rows_out_of_order_are_inserted_in_order(tmp_path: Path) -> None:
+    """The sorted insert when the typed rows do not lie in (batch, line) order."""
+    with Store(tmp_path / "s.duckdb") as db:
+        con = db.con
+        names = list(CRIMES.column_names)
+        con.execute(
+            "CREATE TEMP TABLE typed AS SELECT * FROM (VALUES ('b', 3, 'X3'), ('a', 2, 'X1'), "
+            "('b', 2, 'X2')) v(__file, __line, crime_id)"
+        )
+        for c in names:
+            if c != "crime_id":
+                kind = next(col.sql_type for col in CRIMES.columns if col.name == c)
+                con.execute(f'ALTER TABLE typed ADD COLUMN "{c}" {kind}')
+        con.execute("UPDATE typed SET force = 'F', recorded_date = DATE '2024-01-01', "
+                    "date_precision = 'month'")  # fmt: skip
+        con.execute("ALTER TABLE typed ADD COLUMN __reason VARCHAR")
+        con.register("__batch_files", pa.table({"__file": ["a", "b"], "__batch": [7, 8],
+                                                "__order": [0, 1]}))  # fmt: skip
+        route = street_routes()[0]
+        _insert_accepted(con, "typed", route, {"a": 7, "b": 8})
+        got = db.fetchall("SELECT batch_id, source_line, crime_id FROM crimes ORDER BY rowid")
+        assert got == [(7, 2, "X1"), (8, 2, "X2"), (8, 3, "X3")]

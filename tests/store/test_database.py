@@ -111,3 +111,36 @@ def test_a_version_1_store_is_migrated_through_coverage_to_the_revision_history(
         tables = {t for (t,) in db.fetchall("SHOW TABLES")}
     assert {"crimes_history", "outcomes_history", "asb_incidents_history",
             "stop_searches_history"} <= tables  # fmt: skip
+
+
+def test_a_bulk_transaction_commits_into_the_file_and_keeps_the_log_threshold(
+    tmp_path: Path,
+) -> None:
+    """A large bulk commit goes into the file (the log is folded in, not grown by the rows) where
+    an ordinary one goes to the log; the store's own threshold is back afterwards, also after a
+    failed bulk transaction."""
+
+    def threshold(db: Store) -> str:
+        return str(db.scalar("SELECT current_setting('checkpoint_threshold')"))
+
+    def log_after(bulk: bool) -> int:
+        path = tmp_path / f"{bulk}.duckdb"
+        with Store(path) as db:
+            usual = threshold(db)
+            with db.transaction(bulk=bulk) as con:
+                # enough rows and columns for DuckDB's estimate of the log to pass the threshold
+                con.execute("CREATE TABLE big AS SELECT "
+                            + ", ".join(f"'v' || (range % {k + 7}) AS c{k}" for k in range(12))
+                            + " FROM range(100000)")  # fmt: skip
+            assert threshold(db) == usual
+            wal = Path(f"{path}.wal")
+            size = wal.stat().st_size if wal.exists() else 0
+            with pytest.raises(RuntimeError), db.transaction(bulk=bulk) as con:
+                con.execute("INSERT INTO big (c0) VALUES ('y')")
+                raise RuntimeError("boom")
+            assert threshold(db) == usual
+            assert db.scalar("SELECT count(*) FROM big") == 100000
+        return size
+
+    assert log_after(bulk=False) > 1_000_000
+    assert log_after(bulk=True) == 0

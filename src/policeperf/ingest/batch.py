@@ -10,7 +10,7 @@ revised record replaces the rows held and they move to history (`revisions.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -129,7 +129,7 @@ def run_batches(
             typed_tables = [(f"{staged.table}_r{i}", route) for i, route in enumerate(routes)]
             helpers = make_helpers(con, staged.table, routes)
             for typed, route in typed_tables:
-                build_typed(con, staged.table, route, typed)
+                build_typed(con, staged.table, route, typed, nul_free=staged.nul_free)
             for helper in helpers:
                 con.execute(f"DROP TABLE {helper}")
             plan: RevisionPlan | None = None
@@ -142,7 +142,7 @@ def run_batches(
                     _mark_duplicates(con, typed, route)
                 else:
                     plan.mark(con, typed, route)
-                _insert_accepted(con, typed, route)
+                _insert_accepted(con, typed, route, ids)
                 if plan is not None:
                     plan.settle(con, route)
                 summaries = _summarise(con, typed, route)
@@ -328,13 +328,55 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -
     )
 
 
-def _insert_accepted(con: duckdb.DuckDBPyConnection, typed: str, route: Route) -> None:
+MAX_NAMED_FILES = 64
+"""Up to this many files a row's batch is found by naming each file in the insert; with more, by
+a join (and a sort, as a join does not keep the rows' order)."""
+
+
+def _insert_accepted(
+    con: duckdb.DuckDBPyConnection, typed: str, route: Route, ids: Mapping[str, int]
+) -> None:
+    """Insert the valid rows of `typed`, file after file in batch order and by line. When the
+    table already holds them in that order (checked; it does when the staged rows were read in
+    order) they are copied as they lie, with no sort: a scan of one table with a filter keeps
+    the table's order."""
     cols = ", ".join(ident(c) for c in route.table.column_names)
-    con.execute(
+    head = (
         f"INSERT INTO {route.table.name} ({cols}, batch_id, source_line) "
-        f"SELECT {', '.join('t.' + ident(c) for c in route.table.column_names)}, b.__batch, t.__line "
-        f"FROM {typed} t JOIN __batch_files b USING (__file) WHERE t.__reason IS NULL ORDER BY b.__order, t.__line"
+        f"SELECT {', '.join('t.' + ident(c) for c in route.table.column_names)}, "
     )
+    if len(ids) <= MAX_NAMED_FILES and _in_file_order(con, typed):
+        batch = " ".join(f"WHEN {sql_str(name)} THEN {i}" for name, i in ids.items())
+        con.execute(
+            f"{head} CASE t.__file {batch} END, t.__line FROM {typed} t WHERE t.__reason IS NULL"
+        )
+        return
+    con.execute(
+        f"{head} b.__batch, t.__line FROM {typed} t JOIN __batch_files b USING (__file) "
+        "WHERE t.__reason IS NULL ORDER BY b.__order, t.__line"
+    )
+
+
+def _in_file_order(con: duckdb.DuckDBPyConnection, typed: str) -> bool:
+    """Whether the rows of `typed` lie in (batch order, line) order: a window with an empty
+    OVER clause sees them in the table's order, so each row is compared with the one before it
+    (a later line of the same file, or the first line of a later file)."""
+    back = con.execute(
+        f"""
+        WITH w AS (
+            SELECT __file, __line, lag(__file) OVER () AS prev_file, lag(__line) OVER () AS prev_line
+            FROM {typed}
+        ), edges AS (
+            SELECT * FROM w WHERE __file IS DISTINCT FROM prev_file OR __line <= prev_line
+        )
+        SELECT count(*) FROM edges e
+        LEFT JOIN __batch_files a ON a.__file = e.__file
+        LEFT JOIN __batch_files b ON b.__file = e.prev_file
+        WHERE e.prev_file IS NOT NULL
+          AND (e.__file = e.prev_file OR a.__order IS NULL OR b.__order IS NULL OR a.__order <= b.__order)
+        """
+    ).fetchall()
+    return int(back[0][0]) == 0
 
 
 @dataclass(frozen=True)

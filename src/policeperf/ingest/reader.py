@@ -53,6 +53,9 @@ class Staged:
     rejected: tuple[Rejected, ...]
     cleanup: tuple[str, ...] = ()
     """Temporary objects to drop when the batch is done, e.g. `TABLE __raw_3`."""
+    nul_free: bool = False
+    """No staged file holds a NUL byte, so no staged value can hold one (known only for CSV
+    files, whose bytes are read before staging)."""
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         for obj in self.cleanup:
@@ -107,9 +110,10 @@ def stage_csv(
     reading = {str(path): path for path, _ in files}
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         quoted: set[str] = set()
+        nul_free = False
         for attempt in range(MAX_REPAIR_ROUNDS + 1):
             if attempt == 0:
-                quoted = _repair_stray_cr(reading, Path(tmp))
+                quoted, nul_free = _repair_stray_cr(reading, Path(tmp))
             names = {str(reading[p]): original[p] for p in original}
             try:
                 found = _read_csv(con, list(names), columns, delimiter, raw, rejects, scans)
@@ -158,28 +162,33 @@ def stage_csv(
         )
     if repaired:
         rejected += _take_marked(con, table, columns, delimiter)
-    counts = dict(con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY 1").fetchall())
+    # On the view the files' row counts are those found while numbering them.
+    counting = f"SELECT name, sum(rows) FROM {numbers} GROUP BY 1" if as_view else (
+        f"SELECT __file, count(*) FROM {table} GROUP BY 1")  # fmt: skip
+    counts = dict(con.execute(counting).fetchall())
     return Staged(
         table=table,
         rows={name: int(counts.get(name, 0)) for name in original.values()},
         rejected=rejected,
         cleanup=(f"VIEW {table}" if as_view else f"TABLE {table}", f"TABLE {raw}",
                  f"TABLE {numbers}"),
+        nul_free=nul_free,
     )  # fmt: skip
 
 
 def _number_files(
     con: duckdb.DuckDBPyConnection, raw: str, numbers: str, names: dict[str, str]
 ) -> bool:
-    """Create table `numbers`: each file's path, name and, when its rows of `raw` hold
-    consecutive row ids, the first (the reader keeps the files' order and each file's row
+    """Create table `numbers`: each file's path, name, row count and, when its rows of `raw`
+    hold consecutive row ids, the first (the reader keeps the files' order and each file's row
     order). Returns whether every file with rows has one."""
     values = ", ".join(f"({_sql_str(p)}, {_sql_str(name)})" for p, name in names.items())
     con.execute(
         f"""CREATE TEMP TABLE {numbers} AS
-        SELECT n.path, n.name, CASE WHEN f.whole THEN f.lo END AS first_row, f.lo IS NOT NULL AS has_rows
+        SELECT n.path, n.name, CASE WHEN f.whole THEN f.lo END AS first_row, f.lo IS NOT NULL AS has_rows,
+               coalesce(f.n, 0) AS rows
         FROM (VALUES {values}) n(path, name) LEFT JOIN (
-            SELECT __path, min(rowid) AS lo, max(rowid) - min(rowid) + 1 = count(*) AS whole
+            SELECT __path, min(rowid) AS lo, max(rowid) - min(rowid) + 1 = count(*) AS whole, count(*) AS n
             FROM {raw} GROUP BY 1) f ON f.__path = n.path"""
     )
     missing = con.execute(
@@ -252,18 +261,22 @@ def _copy_for(reading: dict[str, Path], key: str, tmp: Path) -> Path:
     return copy
 
 
-def _repair_stray_cr(reading: dict[str, Path], tmp: Path) -> set[str]:
+def _repair_stray_cr(reading: dict[str, Path], tmp: Path) -> tuple[set[str], bool]:
     """Copy each file with LF or CRLF line ends that also holds a lone CR, the CR marked
     (checked before reading: a failed read cannot be retried inside the batch's transaction).
-    Returns the files that hold a quote, as each is read here anyway."""
+    Returns the files that hold a quote and whether none holds a NUL byte, as each is read
+    here anyway."""
     quoted: set[str] = set()
+    nul_free = True
     for key, path in list(reading.items()):
         data = path.read_bytes()
         if b'"' in data:
             quoted.add(key)
+        if b"\0" in data:
+            nul_free = False
         if b"\n" in data and _LONE_CR.search(data):
             _copy_for(reading, key, tmp).write_bytes(_LONE_CR.sub(STRAY_CR.encode(), data))
-    return quoted
+    return quoted, nul_free
 
 
 def _swallowing_records(

@@ -110,7 +110,7 @@ def ingest_files(
         groups: dict[tuple[str, ...], list[tuple[InputFile, Plan]]] = {}
         for file, planned in plans:
             groups.setdefault(planned[1], []).append((file, planned))
-        with store.transaction():  # the whole command, every kind, commits or rolls back as one
+        with store.transaction(bulk=True):  # the whole command commits or rolls back as one
             _run_groups(store, groups, report, len(plans), source, on_progress, on_start, clock,
                         revisions, period)  # fmt: skip
     return report

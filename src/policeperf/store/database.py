@@ -15,6 +15,11 @@ from policeperf.store.coverage import migrate_from_batches
 from policeperf.store.schema import REVISED_TABLES, SCHEMA_VERSION, full_ddl, history_ddl
 
 DEFAULT_STORE_PATH = Path("policeperf.duckdb")
+WAL_THRESHOLD = "256MB"
+"""How much write-ahead log the store lets build up before folding it into the file."""
+BULK_THRESHOLD = "16MB"
+"""A bulk transaction's commit writes its rows straight into the file above this (DuckDB's
+default): writing them to the log first, then again at the next checkpoint, costs more."""
 STORE_ENV = "POLICEPERF_STORE"
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
@@ -78,7 +83,7 @@ class Store:
         self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             # Fold the write-ahead log into the file less often: many small batches commit faster.
-            self.con.execute("SET checkpoint_threshold = '256MB'")
+            self.con.execute(f"SET checkpoint_threshold = '{WAL_THRESHOLD}'")
         self._ensure_schema(MIGRATIONS if migrations is None else migrations)
         if existed and not read_only:
             self.check_integrity()
@@ -152,28 +157,37 @@ class Store:
     # -- access ---------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, *, bulk: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """One atomic unit of work: committed on success, rolled back on any exception. Inside
-        another transaction it is part of that one (an ingest command is one unit of work)."""
+        another transaction it is part of that one (an ingest command is one unit of work).
+        A `bulk` one (many rows) commits by checkpoint when its log would be large."""
         if self._in_transaction:
             yield self.con
             return
         self._in_transaction = True
         try:
-            with self._transaction() as con:
+            with self._transaction(bulk) as con:
                 yield con
         finally:
             self._in_transaction = False
 
     @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _transaction(self, bulk: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        self.con.execute("COMMIT")
+        if not bulk:
+            self.con.execute("COMMIT")
+            return
+        # DuckDB decides at commit whether the changes go to the log or straight to the file.
+        self.con.execute(f"SET checkpoint_threshold = '{BULK_THRESHOLD}'")
+        try:
+            self.con.execute("COMMIT")
+        finally:
+            self.con.execute(f"SET checkpoint_threshold = '{WAL_THRESHOLD}'")
 
     def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(sql, params or [])
