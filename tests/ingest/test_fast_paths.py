@@ -119,7 +119,9 @@ def test_staged_files_say_whether_any_holds_a_nul_byte(tmp_path: Path) -> None:
 def test_a_nul_byte_is_still_quarantined_among_clean_files(tmp_path: Path) -> None:
     lines = good_lines(10)
     lines[3] = lines[3].replace("Mill", "Mi\x00ll")
-    (tmp_path / "2024-01-cambridgeshire-street.csv").write_bytes(street_csv(good_lines(5, start=1000)))
+    (tmp_path / "2024-01-cambridgeshire-street.csv").write_bytes(
+        street_csv(good_lines(5, start=1000))
+    )
     (tmp_path / "2024-02-cambridgeshire-street.csv").write_bytes(street_csv(lines))
     with Store(tmp_path / "s.duckdb") as db:
         report = ingest_police_uk(db, [tmp_path])
@@ -176,3 +178,18 @@ def test_rows_out_of_order_are_inserted_in_order(tmp_path: Path) -> None:
         _insert_accepted(con, "typed", route, {"a": 7, "b": 8})
         got = db.fetchall("SELECT batch_id, source_line, crime_id FROM crimes ORDER BY rowid")
         assert got == [(7, 2, "X1"), (8, 2, "X2"), (8, 3, "X3")]
+
+
+def test_a_quarantined_line_keeps_its_text_as_written(tmp_path: Path) -> None:
+    """Months and coordinates are staged as text and typed by the checks, so a quarantined
+    row's raw text is its line as written: `0.130000` is not shortened to the number's `0.13`,
+    nor `2024-2` widened to a date (a reader typing them would lose both)."""
+    lines = good_lines(5)
+    again = lines[1].replace(",2024-02,", ",2024-2,").replace(",0.13,52.2,", ",0.130000,52.200000,")
+    (tmp_path / "2024-02-cambridgeshire-street.csv").write_bytes(street_csv([*lines, again]))
+    with Store(tmp_path / "s.duckdb") as db:
+        report = ingest_police_uk(db, [tmp_path])
+        assert (report.rows_in, report.rows_quarantined) == (6, 1)
+        assert db.fetchall("SELECT line, check_name, raw FROM quarantine") == [
+            (7, "duplicate", again)
+        ]
