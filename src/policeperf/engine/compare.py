@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from policeperf.engine import nonshared as NS
+from policeperf.engine import schema
 from policeperf.engine import verdict as V
 from policeperf.framework.kinds import kind
 from policeperf.framework.kinds.base import SURVEY_METHOD
@@ -59,17 +60,7 @@ METHOD_TEXT = {
     ),
 }
 
-COLUMNS = (
-    "compared_with",
-    "comparison",
-    "comparison_direction",
-    "comparison_method",
-    "comparison_statistic",
-    "comparison_p_value",
-    "comparison_ci_low",
-    "comparison_ci_high",
-    "baseline_comparison_direction",
-)
+COLUMNS = schema.names("compare")
 """Results columns this module adds (empty where a row is not compared)."""
 
 LEVELS = ("area", "district")

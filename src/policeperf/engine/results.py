@@ -18,6 +18,7 @@ from policeperf.calendar import fy_label, fy_start_year, month_index, month_rang
 from policeperf.engine import availability as A
 from policeperf.engine import followup as F
 from policeperf.engine import nonshared as NS
+from policeperf.engine import schema
 from policeperf.engine import series as S
 from policeperf.engine import spc as spc_mod
 from policeperf.engine import verdict as V
@@ -113,25 +114,7 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
     return results[_column_order(results.columns)]
 
 
-COLUMN_ORDER = (
-    "framework", "framework_version", "force", "pillar", "pillar_id", "priority", "focus_area",
-    "focus_area_id", "measure_id", "measure", "kind", "unit", "polarity", "target", "as_at",
-    "store_state", "area_level", "area", "month", "value", "rolling_12m", "baseline",
-    "baseline_period", "rolling_12m_monthly", "baseline_monthly", "change", "change_pct",
-    "change_ppt", "same_month_last_year", "same_month_last_year_change_pct", "previous_month",
-    "status", "reason", "numerator", "denominator", "n", "rolling_12m_numerator",
-    "rolling_12m_denominator", "baseline_numerator", "baseline_denominator", "fytd", "fytd_label",
-    "spc_class", "spc_rule", "spc_mean", "spc_lower", "spc_upper", "spc_lower_near",
-    "spc_upper_near", "spc_locked", "spc_side", "spc_assurance", "spc_restarted",
-    "record_high_since", "record_low_since", "highest_on_record", "lowest_on_record",
-    "twelve_month_high", "twelve_month_low", "rolling_direction_3m", "trend_direction", "trend_p",
-    "trend_halted", "previous_trend_direction", "data_start", "verdict", "method",
-    "verdict_direction", "statistic", "p_value", "ci_low", "ci_high", "verdict_note", "confidence",
-    "dispersion", "adjustment", "p_adjusted", "month_verdict", "month_method", "month_lower",
-    "month_upper", "month_note", "rolling_12m_ci_low", "rolling_12m_ci_high", "rolling_12m_n",
-    "baseline_n", "crime_count",
-    "rolling_12m_crime_count", "baseline_crime_count",
-)  # fmt: skip
+COLUMN_ORDER = schema.names("results")
 """The order of the results table's columns, whichever rows it holds; a column not named here
 follows them in the order rows first give it."""
 
