@@ -337,7 +337,7 @@ class Framework(Frozen):
                     problems.append(f"measure {m.id}: {ref!r} is not a measure")
                 elif not kind(used.kind).total:
                     problems.append(
-                        f"measure {m.id}: {ref} is a {used.kind}; a ratio divides totals "
+                        f"measure {m.id}: {ref} is of kind {used.kind}; a ratio divides totals "
                         "(counts, outcome counts, sums, harm)"
                     )
         if problems:
