@@ -3,15 +3,17 @@ measures, each rule fed broken measures and its messages checked."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from pydantic import ValidationError
 
-from policeperf.framework import Framework
+from policeperf.framework import Framework, load_framework
 from policeperf.framework.kinds import KINDS, UNITS, kind, unit
 from policeperf.framework.models import Measure
+from policeperf.yamlconf import ConfigError
 from tests.frameworks import framework_yaml
 
 
@@ -115,3 +117,23 @@ def test_references_between_measures_are_checked() -> None:
     for measures, message in cases:
         with pytest.raises(ValidationError, match=message):
             _framework(measures)
+
+
+def test_the_loader_reports_each_broken_reference_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text(framework_yaml([
+        {"id": "c", "name": "C", "kind": "count"},
+        {"id": "r", "name": "R", "kind": "ratio", "numerator": "c", "denominator": "nope"},
+        {"id": "s", "name": "S", "kind": "rate_per_population", "of": "gone"},
+    ]))  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        load_framework(path)
+    text = str(caught.value)
+    lines = path.read_text().splitlines()
+    line = {key: lines.index(next(t for t in lines if t.strip() == key)) + 1
+            for key in ("denominator: nope", "of: gone")}  # fmt: skip
+    assert (
+        f"f.yaml:{line['denominator: nope']} " in text
+        and "measures[1].denominator: 'nope' is not a measure" in text
+    )
+    assert f"f.yaml:{line['of: gone']} " in text and "measures[2].of: of names 'gone'" in text

@@ -100,7 +100,15 @@ def success_filters_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
     return issues
 
 
+def references_hold(framework: Framework) -> list[tuple[Loc, str]]:
+    """Measures named by `of`, `numerator` and `denominator` exist and fit (found while the
+    framework was validated, reported here with their lines)."""
+    locs = {m.id: loc for loc, m in _measure_locs(framework)}
+    return [((*locs[i], field), message) for i, field, message in framework.reference_issues]
+
+
 RULES: tuple[Rule, ...] = (
+    references_hold,
     unique_ids,
     known_outcome_sets,
     filters_fit_table,
@@ -122,7 +130,7 @@ def _measure_locs(framework: Framework) -> list[tuple[Loc, Measure]]:
 def load_framework(name_or_path: str | Path) -> Framework:
     """A validated framework; raises ConfigError listing every problem with its line."""
     path = resolve(name_or_path)
-    framework = validate_file(path, Framework)
+    framework = validate_file(path, Framework, context={"defer_references": True})
     _, lines = load_yaml(path)
     issues: list[str] = []
     for rule in RULES:

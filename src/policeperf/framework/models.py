@@ -12,7 +12,15 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from policeperf.framework.kinds import KINDS, kind
 
@@ -296,6 +304,31 @@ class ReportText(Frozen):
     background: str = ""
 
 
+def _reference_issues(by_id: dict[str, Measure]) -> list[tuple[str, str, str]]:
+    """(measure id, field, message) for each `of` and ratio reference that does not hold."""
+    issues = []
+    for m in by_id.values():
+        base = by_id.get(m.of) if m.of else None
+        if m.of is None:
+            pass
+        elif base is None:
+            issues.append((m.id, "of", f"of names {m.of!r}, which is not a measure"))
+        elif base.of is not None:
+            issues.append((m.id, "of", f"of names {m.of!r}, which is itself built on another"))
+        elif "filters" in m.model_fields_set or "table" in m.model_fields_set:
+            issues.append((m.id, "of", "give of or table and filters, not both"))
+        for field, ref in zip(
+            ("numerator", "denominator"), kind(m.kind).references(m), strict=False
+        ):
+            used = by_id.get(ref)
+            if used is None:
+                issues.append((m.id, field, f"{ref!r} is not a measure"))
+            elif not kind(used.kind).total:
+                issues.append((m.id, field, f"{ref} is of kind {used.kind}; a ratio divides "
+                               "totals (counts, outcome counts, sums, harm)"))  # fmt: skip
+    return issues
+
+
 class Framework(Frozen):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
@@ -312,44 +345,23 @@ class Framework(Frozen):
                     for measure in focus.measures:
                         yield pillar, priority, focus, measure
 
+    _reference_issues: tuple[tuple[str, str, str], ...] = PrivateAttr(default=())
+
     @model_validator(mode="after")
-    def _records_of(self) -> Framework:
+    def _records_of(self, info: ValidationInfo) -> Framework:
         """A measure built on another (`of`) counts that measure's records: its table and
-        filters are taken once here, so every later step sees them as if written out."""
+        filters are taken once here, so every later step sees them as if written out. Broken
+        references are an error; with context `defer_references` they are kept for the
+        loader, which reports each with its line (`reference_issues`)."""
         by_id = {m.id: m for *_, m in self.measures()}
-        problems = []
-        for *_, m in self.measures():
-            base = by_id.get(m.of) if m.of else None
-            if m.of is None:
-                continue
-            if base is None:
-                problems.append(f"measure {m.id}: of names {m.of!r}, which is not a measure")
-            elif base.of is not None:
-                problems.append(
-                    f"measure {m.id}: of names {m.of!r}, which is itself built on another"
-                )
-            elif "filters" in m.model_fields_set or "table" in m.model_fields_set:
-                problems.append(f"measure {m.id}: give of or table and filters, not both")
-        for *_, m in self.measures():
-            for ref in kind(m.kind).references(m):
-                used = by_id.get(ref)
-                if used is None:
-                    problems.append(f"measure {m.id}: {ref!r} is not a measure")
-                elif not kind(used.kind).total:
-                    problems.append(
-                        f"measure {m.id}: {ref} is of kind {used.kind}; a ratio divides totals "
-                        "(counts, outcome counts, sums, harm)"
-                    )
-        if problems:
-            raise ValueError("; ".join(problems))
-        if not any(m.of for *_, m in self.measures()):
-            return self
+        issues = _reference_issues(by_id)
+        broken = {measure_id for measure_id, field, _ in issues if field == "of"}
         pillars = tuple(
             p.model_copy(update={"priorities": tuple(
                 r.model_copy(update={"focus_areas": tuple(
                     f.model_copy(update={"measures": tuple(
                         m.model_copy(update={"table": by_id[m.of].table, "filters": by_id[m.of].filters})
-                        if m.of else m
+                        if m.of and m.id not in broken else m
                         for m in f.measures
                     )})
                     for f in r.focus_areas
@@ -360,11 +372,18 @@ class Framework(Frozen):
         )  # fmt: skip
         object.__setattr__(self, "pillars", pillars)
         for *_, m in self.measures():
-            found = kind(m.kind).problems(m) if m.of else []
-            problems.extend(f"measure {m.id}: {p}" for p in found)
-        if problems:
-            raise ValueError("; ".join(problems))
+            if m.of and m.id not in broken:
+                issues.extend((m.id, "kind", problem) for problem in kind(m.kind).problems(m))
+        if issues and not (info.context or {}).get("defer_references"):
+            raise ValueError("; ".join(f"measure {i}: {message}" for i, _, message in issues))
+        self._reference_issues = tuple(issues)
         return self
+
+    @property
+    def reference_issues(self) -> tuple[tuple[str, str, str], ...]:
+        """(measure id, field, message) of each broken reference between measures, when the
+        framework was validated with context `defer_references`."""
+        return self._reference_issues
 
     def measure(self, measure_id: str) -> Measure:
         for *_, measure in self.measures():
