@@ -30,6 +30,11 @@ MEASURES = [
      "outcome_set": "positive"},
     {"id": "positive_rate", "name": "Positive outcome rate", "kind": "outcome_rate",
      "outcome_set": "positive", "of": "crime"},
+    {"id": "weapon_share", "name": "Weapon share", "kind": "proportion", "of": "crime",
+     "success": {"filters": {"markers": ["sharp_instrument"]}}},
+    {"id": "hate", "name": "Hate crime", "kind": "count", "filters": {"markers": ["hate"]}},
+    {"id": "hate_share", "name": "Hate per crime", "kind": "ratio", "numerator": "hate",
+     "denominator": "crime"},
 ]  # fmt: skip
 
 
@@ -69,3 +74,19 @@ def test_an_outcome_count_is_the_period_rates_numerator(results: pd.DataFrame) -
     assert count["numerator"].sum() > 0
     assert count["numerator"].tolist() == rate["numerator"].tolist()
     assert count["status"].tolist() == rate["status"].tolist()
+
+
+def test_a_figure_the_files_cannot_give_is_not_configured_never_zero(
+    results: pd.DataFrame,
+) -> None:
+    # data.police.uk files carry no markers: neither the share nor a ratio built on them is 0.
+    for measure_id, column in (("weapon_share", "sharp_instrument"), ("hate_share", "hate")):
+        rows = results[results["measure_id"] == measure_id]
+        assert set(rows["status"]) == {"not_configured"}, measure_id
+        assert rows["value"].isna().all()
+        assert f"'{column}'" in rows["reason"].iloc[0]
+    assert (
+        results.loc[results["measure_id"] == "hate_share", "reason"]
+        .iloc[0]
+        .startswith("built on hate: ")
+    )

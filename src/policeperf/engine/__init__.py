@@ -17,12 +17,13 @@ from ibis.common.exceptions import TableNotFound
 
 from policeperf.calendar import add_months, parse_month
 from policeperf.engine import compare, schema
-from policeperf.engine.aggregate import Scope, columns_held, filter_columns
+from policeperf.engine.aggregate import Scope, columns_held, measure_columns
 from policeperf.engine.availability import TABLE_LABELS
 from policeperf.engine.cube import Cube, build_cube
 from policeperf.engine.results import VERDICT_MONTHS, Context, evaluate_cube
 from policeperf.errors import PolicePerfError
 from policeperf.framework import Framework, load_framework
+from policeperf.framework.kinds import kind
 from policeperf.framework.profile import ForceProfile, load_profile, resolve_profile
 
 __all__ = ["evaluate", "evaluate_backend"]
@@ -139,7 +140,7 @@ def _unsupported(
     the tables whose values the cube's scans counted already; the others are scanned here."""
     by_table: dict[str, dict[str, list[str]]] = {}
     for *_, m in framework.measures():
-        for column in filter_columns(m.filters):
+        for column in measure_columns(m):
             by_table.setdefault(m.table, {}).setdefault(column, []).append(m.id)
     out: dict[str, str] = {}
     for table, columns in by_table.items():
@@ -156,6 +157,10 @@ def _unsupported(
                         f"none of the {held['*']:,} {TABLE_LABELS.get(table, table)} records held "
                         f"for this force has a value for '{column}', which this measure needs "
                         "(data.police.uk files carry no such field)"))  # fmt: skip
+    for *_, m in framework.measures():  # a measure built on one that cannot be counted
+        for ref in kind(m.kind).references(m):
+            if ref in out:
+                out.setdefault(m.id, f"built on {ref}: {out[ref]}")
     return out
 
 

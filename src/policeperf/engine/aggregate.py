@@ -63,6 +63,14 @@ def filter_columns(filters: Filters) -> list[str]:
     return cols + list(filters.markers or ())
 
 
+def measure_columns(m: Measure) -> list[str]:
+    """The record columns a measure needs values in: those its filters (all of them, a
+    proportion's success filters too) read, and those its figure is taken from."""
+    k = kind(m.kind)
+    found = [c for f in k.filters(m) for c in filter_columns(f)] + list(k.value_columns(m))
+    return list(dict.fromkeys(found))
+
+
 HELD_ROWS = "__held_rows"
 
 

@@ -21,11 +21,11 @@ from policeperf.engine.aggregate import (
     additive_expr,
     areas_table,
     base_table,
-    filter_columns,
     first_outcomes,
     fold_follow_up,
     held_column,
     is_period,
+    measure_columns,
     median_exprs,
     period_numerator_expr,
     with_harm,
@@ -152,7 +152,7 @@ def build_cube(
                 harm_weights(settings, scope.force),
             )
         read = [m for m in measures if m.table == table]
-        columns = list(dict.fromkeys(c for m in read for c in filter_columns(m.filters)))
+        columns = list(dict.fromkeys(c for m in read for c in measure_columns(m)))
         raw = fold_follow_up(
             additive_expr(
                 t, table_measures, first if table == "crimes" else None, held=columns

@@ -169,6 +169,15 @@ class Kind:
         `<id>__den` and `<id>__crimes` (records behind a weighted sum)."""
         raise NotImplementedError(f"{self.name} is not aggregated in the record table's scan")
 
+    def filters(self, m: Measure) -> tuple[Filters, ...]:
+        """Every set of filters the measure tests its records with."""
+        return (m.filters,)
+
+    def value_columns(self, m: Measure) -> tuple[str, ...]:
+        """Record columns the measure's figure is taken from, beyond its filters: a force
+        holding no value in one of them cannot give the figure (never a zero)."""
+        return ()
+
     def references(self, m: Measure) -> tuple[str, ...]:
         """Measures this one is built from (derived kinds)."""
         return ()

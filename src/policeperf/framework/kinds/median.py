@@ -23,6 +23,9 @@ class Median(Kind):
     def check(self, m: Measure) -> list[str]:
         return value_problems(m.value, m.table, self.name)
 
+    def value_columns(self, m: Measure) -> tuple[str, ...]:
+        return VALUES[str(m.value)].columns
+
     def unit(self, m: Measure) -> str:
         return VALUES[str(m.value)].unit.name
 

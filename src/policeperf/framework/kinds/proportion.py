@@ -24,7 +24,7 @@ from policeperf.framework.kinds.base import (
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from policeperf.framework.models import Measure
+    from policeperf.framework.models import Filters, Measure
 
 FIELD_TABLES = {
     "satisfied": "survey_responses",
@@ -72,6 +72,18 @@ class Proportion(Kind):
             "incidents": s.attended_within_minutes is not None,
         }.get(m.table, s.field is not None and FIELD_TABLES.get(s.field) == m.table)
         return [] if fits else [f"this success does not apply to {m.table}"]
+
+    def filters(self, m: Measure) -> tuple[Filters, ...]:
+        extra = m.success.filters if m.success is not None else None
+        return (m.filters,) if extra is None else (m.filters, extra)
+
+    def value_columns(self, m: Measure) -> tuple[str, ...]:
+        s = m.success
+        if s is None or s.filters is not None:
+            return ()
+        if s.field is not None:
+            return (s.field,)
+        return ("answered_seconds",) if s.answered_within_seconds is not None else ("arrived_at",)
 
     def unit(self, m: Measure) -> str:
         return PCT.name

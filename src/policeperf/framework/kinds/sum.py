@@ -51,6 +51,9 @@ class Sum(Kind):
     def check(self, m: Measure) -> list[str]:
         return value_problems(m.value, m.table, self.name)
 
+    def value_columns(self, m: Measure) -> tuple[str, ...]:
+        return VALUES[str(m.value)].columns
+
     def unit(self, m: Measure) -> str:
         return TOTALS[str(m.value)].name
 

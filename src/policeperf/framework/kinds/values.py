@@ -27,11 +27,13 @@ class Value:
     unit: Unit
     expr: Callable[[ir.Table], ir.NumericValue]
     """The value of each record (NULL where the record has none)."""
+    columns: tuple[str, ...]
+    """The record columns it is worked out from."""
 
 
 VALUES: dict[str, Value] = {
-    "response_minutes": Value("incidents", MINUTES, _response_minutes),
-    "answer_seconds": Value("calls", SECONDS, _answer_seconds),
+    "response_minutes": Value("incidents", MINUTES, _response_minutes, ("arrived_at",)),
+    "answer_seconds": Value("calls", SECONDS, _answer_seconds, ("answered_seconds",)),
 }
 
 
