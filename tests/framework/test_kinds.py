@@ -137,3 +137,9 @@ def test_the_loader_reports_each_broken_reference_with_its_line(tmp_path: Path) 
         and "measures[1].denominator: 'nope' is not a measure" in text
     )
     assert f"f.yaml:{line['of: gone']} " in text and "measures[2].of: of names 'gone'" in text
+
+
+def test_the_framework_docs_list_every_kind() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "frameworks.md").read_text()
+    for name in KINDS:
+        assert f"\n| {name} " in text, name
