@@ -673,7 +673,9 @@ def harm_for_report(
 ) -> Any:
     """The report's harm section when the framework has a harm measure: the 12 months to the
     reporting month, by offender, with a managed cohort if one is given."""
-    if not any(m.kind == "harm" for *_, m in model.measures()):
+    from policeperf.framework.kinds import kind
+
+    if not any(kind(m.kind).weighs_harm for *_, m in model.measures()):
         return None
     from policeperf.framework.loader import harm_weights
     from policeperf.harm.cohort import measure_cohort, read_people

@@ -14,6 +14,7 @@ from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store
 from policeperf.store.spark import export_parquet, spark_backend, spark_session
 from tests.conftest import CAMBS_2024
+from tests.frameworks import EVERY_KIND, framework_yaml
 
 COLUMNS = ["measure_id", "area_level", "area", "month", "value", "numerator", "denominator",
            "rolling_12m", "baseline", "change_pct", "verdict", "method", "spc_class", "spc_rule"]  # fmt: skip
@@ -53,4 +54,18 @@ def test_pcp_framework_on_the_demo_force_is_identical_on_spark(
         duck = evaluate(db, "pcp", "2021-03")
         parquet = export_parquet(db, tmp_path / "parquet")
     spark = evaluate_backend(spark_backend(session, parquet), load_framework("pcp"), "2021-03")
+    pd.testing.assert_frame_equal(canonical(duck), canonical(spark), check_dtype=False)
+
+
+def test_every_kind_on_the_demo_force_is_identical_on_spark(
+    tmp_path: Path, demo_store_path: Path, session: object
+) -> None:
+    path = tmp_path / "kinds.yaml"
+    path.write_text(framework_yaml(EVERY_KIND, name="kinds", force="Demo Constabulary"))
+    framework = load_framework(path)
+    with Store(demo_store_path, read_only=True) as db:
+        duck = evaluate(db, framework, "2021-03")
+        parquet = export_parquet(db, tmp_path / "parquet")
+    spark = evaluate_backend(spark_backend(session, parquet), framework, "2021-03")
+    assert set(duck["kind"]) == {m["kind"] for m in EVERY_KIND}
     pd.testing.assert_frame_equal(canonical(duck), canonical(spark), check_dtype=False)

@@ -16,13 +16,14 @@ import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
 from policeperf.calendar import add_months, parse_month
-from policeperf.engine import compare
-from policeperf.engine.aggregate import Scope, columns_held, filter_columns
+from policeperf.engine import compare, schema
+from policeperf.engine.aggregate import Scope, columns_held, measure_columns
 from policeperf.engine.availability import TABLE_LABELS
 from policeperf.engine.cube import Cube, build_cube
 from policeperf.engine.results import VERDICT_MONTHS, Context, evaluate_cube
 from policeperf.errors import PolicePerfError
 from policeperf.framework import Framework, load_framework
+from policeperf.framework.kinds import kind
 from policeperf.framework.profile import ForceProfile, load_profile, resolve_profile
 
 __all__ = ["evaluate", "evaluate_backend"]
@@ -139,7 +140,7 @@ def _unsupported(
     the tables whose values the cube's scans counted already; the others are scanned here."""
     by_table: dict[str, dict[str, list[str]]] = {}
     for *_, m in framework.measures():
-        for column in filter_columns(m.filters):
+        for column in measure_columns(m):
             by_table.setdefault(m.table, {}).setdefault(column, []).append(m.id)
     out: dict[str, str] = {}
     for table, columns in by_table.items():
@@ -156,6 +157,10 @@ def _unsupported(
                         f"none of the {held['*']:,} {TABLE_LABELS.get(table, table)} records held "
                         f"for this force has a value for '{column}', which this measure needs "
                         "(data.police.uk files carry no such field)"))  # fmt: skip
+    for *_, m in framework.measures():  # a measure built on one that cannot be counted
+        for ref in kind(m.kind).references(m):
+            if ref in out:
+                out.setdefault(m.id, f"built on {ref}: {out[ref]}")
     return out
 
 
@@ -196,6 +201,7 @@ def evaluate(
     as_at: datetime | None = None,
     profile: ForceProfile | Path | None = None,
     row_months: RowMonths = None,
+    typed: bool = False,
 ) -> pd.DataFrame:
     """The results table for `framework` (a model, a shipped name such as 'pcp', or a path) and
     the reporting `month` ('2021-03'), from a policeperf `Store`. `profile` gives the force's
@@ -203,12 +209,16 @@ def evaluate(
     `row_months` limits the rows to those months (e.g. only the reporting month), or, as a
     mapping of area level ('force', 'area', 'district') to months, the months of each level (a
     level not named has no rows): the series behind them are worked out in full, so each row is
-    as in the table of every month."""
+    as in the table of every month. With `typed`, the columns have the dtypes declared in
+    `engine.schema` (months as datetime64, counts as nullable integers, flags as nullable
+    booleans, verdicts and statuses as categories); without, months are `datetime.date` and
+    figures plain floats, as the report, dashboard and exports read them."""
     from policeperf.store.database import ibis_backend, store_state
 
     model = framework if isinstance(framework, Framework) else load_framework(framework)
     if isinstance(profile, Path):
         profile = load_profile(profile)
-    return evaluate_backend(ibis_backend(store), model, month, force=force or (profile.force if profile else None),
-                            as_at=as_at, store_state=store_state(store), profile=profile,
-                            row_months=row_months)  # fmt: skip
+    results = evaluate_backend(ibis_backend(store), model, month, force=force or (profile.force if profile else None),
+                               as_at=as_at, store_state=store_state(store), profile=profile,
+                               row_months=row_months)  # fmt: skip
+    return schema.typed(results) if typed else results

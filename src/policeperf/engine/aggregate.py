@@ -20,6 +20,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from policeperf.framework.kinds import kind
+from policeperf.framework.kinds.base import both, count_where
+from policeperf.framework.kinds.values import VALUES
 from policeperf.framework.models import Filters, Measure
 from policeperf.reference import OutcomeSet
 from policeperf.reference.harm_weights import HarmWeights
@@ -33,7 +36,6 @@ MONTH_COLUMN = {
     "stop_searches": "searched_at",
     "investigations": "snapshot_date",
 }
-ADDITIVE = ("count", "outcome_rate", "proportion", "rate_per_population", "harm")
 FOLLOW_UP_LAGS = 12
 LAG_KEY = "__lag"
 """Cohort outcome rates count each crime month's outcomes within 0..11 months of follow-up: a
@@ -59,6 +61,14 @@ def filter_columns(filters: Filters) -> list[str]:
     if filters.survey is not None:
         cols.append("survey")
     return cols + list(filters.markers or ())
+
+
+def measure_columns(m: Measure) -> list[str]:
+    """The record columns a measure needs values in: those its filters (all of them, a
+    proportion's success filters too) read, and those its figure is taken from."""
+    k = kind(m.kind)
+    found = [c for f in k.filters(m) for c in filter_columns(f)] + list(k.value_columns(m))
+    return list(dict.fromkeys(found))
 
 
 HELD_ROWS = "__held_rows"
@@ -95,17 +105,6 @@ def filter_expr(t: ir.Table, filters: Filters) -> ir.BooleanValue | None:
     for cond in conds:
         out = both(out, cond.fill_null(False))
     return out
-
-
-def both(a: ir.BooleanValue | None, b: ir.BooleanValue | None) -> ir.BooleanValue | None:
-    if a is None:
-        return b
-    return a if b is None else a & b
-
-
-def count_where(t: ir.Table, cond: ir.BooleanValue | None) -> ir.IntegerScalar:
-    """Rows where `cond` holds (all rows for None), as a conditional aggregate."""
-    return t.count() if cond is None else t.count(where=cond)
 
 
 def in_set(outcomes: ir.Table, outcome_set: OutcomeSet) -> ir.BooleanValue:
@@ -185,17 +184,6 @@ def first_outcomes(backend: ibis.BaseBackend, scope: Scope, sets: Sequence[Outco
     )
 
 
-def _success(t: ir.Table, m: Measure) -> ir.BooleanValue:
-    s = m.success
-    assert s is not None
-    if s.field is not None:
-        return t[s.field].fill_null(False)
-    if s.answered_within_seconds is not None:
-        return (t.answered_seconds <= s.answered_within_seconds).fill_null(False)
-    minutes = (t.arrived_at.epoch_seconds() - t.created_at.epoch_seconds()) / 60
-    return (minutes <= s.attended_within_minutes).fill_null(False)
-
-
 GROUP_KEYS = ("period", "district")
 """Additive figures are aggregated by district; areas and the force are sums of districts."""
 
@@ -226,40 +214,38 @@ def additive_expr(
     if held:
         aggs[HELD_ROWS] = t.count()
         aggs |= {held_column(c): t[c].count() for c in held}
+
+    def where(filters: Filters) -> ir.BooleanValue | None:
+        return filter_expr(t, filters)
+
     for m in measures:
-        cond = filter_expr(t, m.filters)
-        if m.kind in ("count", "rate_per_population"):
-            aggs[f"{m.id}__num"] = count_where(t, cond)
-        elif m.kind == "harm":
-            aggs[f"{m.id}__num"] = (
-                t.harm_weight.sum() if cond is None else t.harm_weight.sum(where=cond)
-            ).fill_null(0)
-            # The crimes behind the harm: public versions suppress harm by this count, not days.
-            aggs[f"{m.id}__crimes"] = count_where(t, both(cond, t.harm_weight.notnull()))
-        elif m.kind == "proportion":
-            aggs[f"{m.id}__num"] = count_where(t, both(cond, _success(t, m)))
-            aggs[f"{m.id}__den"] = count_where(t, cond)
-        elif m.kind == "outcome_rate":
-            aggs[f"{m.id}__den"] = count_where(t, cond)
-            # With the lag key the denominator, split by lag, is the triangle of this set.
-            if m.rate_method == "cohort" and m.outcome_set != lag_set:
-                # A second outcome set has no lag key of its own: a count per lag instead.
-                lag = _month_number(t[f"first_{m.outcome_set}"]) - _month_number(t.period)
-                for k in range(FOLLOW_UP_LAGS):
-                    aggs[f"{m.id}__lag{k}"] = count_where(
-                        t, both(cond, (lag <= k).fill_null(False))
-                    )
+        aggs |= kind(m.kind).aggregates(t, m, where)
+        # With the lag key a cohort rate's denominator, split by lag, is the triangle of its set.
+        if is_cohort(m) and m.outcome_set != lag_set:
+            # A second outcome set has no lag key of its own: a count per lag instead.
+            cond = where(m.filters)
+            lag = _month_number(t[f"first_{m.outcome_set}"]) - _month_number(t.period)
+            for k in range(FOLLOW_UP_LAGS):
+                aggs[f"{m.id}__lag{k}"] = count_where(t, both(cond, (lag <= k).fill_null(False)))
+    if not aggs:  # only measures counted elsewhere (outcome counts): the months still come
+        aggs[HELD_ROWS] = t.count()
     return t.group_by(list(keys)).aggregate(**aggs)
+
+
+def is_cohort(m: Measure) -> bool:
+    """Whether `m` counts outcomes by the cohort method (crimes of a month, followed up)."""
+    return bool(kind(m.kind).outcome_counts) and m.rate_method == "cohort"
+
+
+def is_period(m: Measure) -> bool:
+    """Whether `m` counts crimes in the month of their first outcome in its set."""
+    return bool(kind(m.kind).outcome_counts) and m.rate_method == "period"
 
 
 def triangle_set(measures: Sequence[Measure]) -> str | None:
     """The outcome set whose follow-up lag is a grouping key (the first used by a cohort rate);
     cohort rates of any other set count each lag by a conditional aggregate instead."""
-    sets = sorted(
-        str(m.outcome_set)
-        for m in measures
-        if m.kind == "outcome_rate" and m.rate_method == "cohort"
-    )
+    sets = sorted(str(m.outcome_set) for m in measures if is_cohort(m))
     return sets[0] if sets else None
 
 
@@ -276,11 +262,7 @@ def fold_follow_up(raw: pd.DataFrame, measures: Sequence[Measure]) -> pd.DataFra
     raw = raw.assign(district=raw["district"].astype(object).where(raw["district"].notna(), none))
     values = [c for c in raw.columns if c not in (*keys, LAG_KEY)]
     out = raw.groupby(keys, sort=False)[values].sum()
-    ids = [
-        m.id
-        for m in measures
-        if m.kind == "outcome_rate" and m.rate_method == "cohort" and m.outcome_set == lag_set
-    ]
+    ids = [m.id for m in measures if is_cohort(m) and m.outcome_set == lag_set]
     by_lag = raw.groupby([*keys, LAG_KEY], sort=False)[[f"{i}__den" for i in ids]].sum()
     parts = [out]
     for measure_id in ids:
@@ -316,9 +298,7 @@ def period_numerator_expr(
 
 
 def median_value(t: ir.Table, m: Measure) -> ir.NumericValue:
-    if m.value == "response_minutes":
-        return (t.arrived_at.epoch_seconds() - t.created_at.epoch_seconds()) / 60
-    return t.answered_seconds
+    return VALUES[str(m.value)].expr(t)
 
 
 def median_exprs(t: ir.Table, m: Measure, areas: ir.Table) -> dict[tuple[str, str], ir.Table]:

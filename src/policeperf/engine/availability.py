@@ -16,7 +16,9 @@ from datetime import date
 import numpy as np
 
 from policeperf.calendar import add_months, month_index
-from policeperf.framework.models import Measure
+from policeperf.engine.aggregate import is_period
+from policeperf.framework.kinds import kind
+from policeperf.framework.models import Framework, Measure
 from policeperf.store.coverage import describe, runs
 
 OK = "ok"
@@ -39,13 +41,19 @@ TABLE_LABELS = {
 }
 
 
-def tables_needed(m: Measure) -> tuple[str, ...]:
-    """The record tables whose coverage a measure's figure depends on."""
-    if m.kind == "outcome_rate":
-        return ("crimes", "outcomes")
-    if m.table == "investigations":
-        return ("investigations", "crimes")
-    return (m.table,)
+def _built_on(m: Measure, framework: Framework | None) -> list[Measure]:
+    """`m` and, for a derived measure, the measures it is built from."""
+    refs = kind(m.kind).references(m)
+    if not refs or framework is None:
+        return [m]
+    return [framework.measure(r) for r in refs]
+
+
+def tables_needed(m: Measure, framework: Framework | None = None) -> tuple[str, ...]:
+    """The record tables whose coverage a measure's figure depends on (a derived measure's:
+    those of the measures it is built from, which `framework` holds)."""
+    found = (t for b in _built_on(m, framework) for t in kind(b.kind).tables_needed(b))
+    return tuple(dict.fromkeys(found))
 
 
 def _label(month: date) -> str:
@@ -80,16 +88,19 @@ class Availability:
         coverage: Mapping[str, set[date]] | None,
         *,
         lookback: int,
+        framework: Framework | None = None,
     ) -> Availability:
         """`coverage`: table -> months received for the force (None: the backend records no
-        coverage, so every month of the series is taken as received)."""
+        coverage, so every month of the series is taken as received); `framework` holds the
+        measures a derived one is built from."""
         n = len(months)
         if coverage is None:
             return cls(months, np.ones(n, dtype=bool), [None] * n)
         usable = np.ones(n, dtype=bool)
         received = np.ones(n, dtype=bool)
         why: list[str | None] = [None] * n
-        needed = tables_needed(m)
+        needed = tables_needed(m, framework)
+        by_outcome_month = any(is_period(b) for b in _built_on(m, framework))
         for i, month in enumerate(months):
             missing = [t for t in needed if month not in coverage.get(t, set())]
             if missing:
@@ -101,7 +112,7 @@ class Availability:
                     for t in missing
                 )
                 continue
-            if m.kind == "outcome_rate" and m.rate_method == "period" and lookback:
+            if by_outcome_month and lookback:
                 earlier = [add_months(month, -k) for k in range(1, lookback + 1)]
                 absent = [e for e in earlier if e not in coverage.get("crimes", set())]
                 if absent:

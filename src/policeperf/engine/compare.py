@@ -32,7 +32,10 @@ from typing import Any
 import pandas as pd
 
 from policeperf.engine import nonshared as NS
+from policeperf.engine import schema
 from policeperf.engine import verdict as V
+from policeperf.framework.kinds import kind
+from policeperf.framework.kinds.base import SURVEY_METHOD
 from policeperf.framework.models import Framework
 
 POISSON_RATES = "poisson_rates_overdispersed"
@@ -57,21 +60,10 @@ METHOD_TEXT = {
     ),
 }
 
-COLUMNS = (
-    "compared_with",
-    "comparison",
-    "comparison_direction",
-    "comparison_method",
-    "comparison_statistic",
-    "comparison_p_value",
-    "comparison_ci_low",
-    "comparison_ci_high",
-    "baseline_comparison_direction",
-)
+COLUMNS = schema.names("compare")
 """Results columns this module adds (empty where a row is not compared)."""
 
 LEVELS = ("area", "district")
-COMPARED_KINDS = ("outcome_rate", "proportion", "rate_per_population")
 FIGURE_STANDS = (None, "ok", "incomplete_baseline")
 """Statuses whose rolling 12-month figure stands (None: results made before statuses)."""
 
@@ -261,13 +253,17 @@ _READ = ("measure_id", "area_level", "area", "month", "status", "numerator",
 
 
 def methods_for(framework: Framework) -> dict[str, str]:
-    """Measure id -> the test comparing places, for the kinds compared (`COMPARED_KINDS`)."""
+    """Measure id -> the test comparing places, for the kinds compared (`Kind.compared`):
+    rates of residents by the Poisson rate test, proportions by their verdict's test."""
     out: dict[str, str] = {}
     for *_, m in framework.measures():
-        if m.kind == "rate_per_population":
+        k = kind(m.kind)
+        if not k.compared:
+            continue
+        if k.population_denominator:
             out[m.id] = POISSON_RATES
-        elif m.kind in COMPARED_KINDS:
-            survey = m.kind == "proportion" and m.table == "survey_responses"
+        else:
+            survey = k.default_method(m) == SURVEY_METHOD
             out[m.id] = PROPORTION_METHODS[1] if survey else PROPORTION_METHODS[0]
     return out
 

@@ -15,21 +15,23 @@ import numpy as np
 import pandas as pd
 
 from policeperf.engine.aggregate import (
-    ADDITIVE,
     FOLLOW_UP_LAGS,
     HELD_ROWS,
     Scope,
     additive_expr,
     areas_table,
     base_table,
-    filter_columns,
     first_outcomes,
     fold_follow_up,
     held_column,
+    is_period,
+    measure_columns,
     median_exprs,
     period_numerator_expr,
     with_harm,
 )
+from policeperf.engine.derived import ratio_frames
+from policeperf.framework.kinds import kind
 from policeperf.framework.loader import harm_weights
 from policeperf.framework.models import Framework, Measure
 from policeperf.reference import outcome_sets
@@ -130,11 +132,11 @@ def build_cube(
     measures = [m for *_, m in framework.measures()]
     by_table: dict[str, list[Measure]] = defaultdict(list)
     for m in measures:
-        if m.kind in ADDITIVE:
+        if kind(m.kind).computation == "additive":
             by_table[m.table].append(m)
     sets = outcome_sets()
     rate_sets = sorted(
-        {m.outcome_set for m in measures if m.kind == "outcome_rate" and m.outcome_set}
+        {m.outcome_set for m in measures if kind(m.kind).outcome_counts and m.outcome_set}
     )
     first = first_outcomes(backend, scope, [sets[s] for s in rate_sets]) if rate_sets else None
 
@@ -143,14 +145,14 @@ def build_cube(
     held: dict[str, dict[str, int]] = {}
     for table, table_measures in by_table.items():
         t = records = base_table(backend, table, scope)
-        if table == "crimes" and any(m.kind == "harm" for m in table_measures):
+        if table == "crimes" and any(kind(m.kind).weighs_harm for m in table_measures):
             settings = framework.settings
             t = with_harm(
                 t,
                 harm_weights(settings, scope.force),
             )
         read = [m for m in measures if m.table == table]
-        columns = list(dict.fromkeys(c for m in read for c in filter_columns(m.filters)))
+        columns = list(dict.fromkeys(c for m in read for c in measure_columns(m)))
         raw = fold_follow_up(
             additive_expr(
                 t, table_measures, first if table == "crimes" else None, held=columns
@@ -169,13 +171,7 @@ def build_cube(
         period_nums: dict[str, pd.DataFrame] = {}
         if table == "crimes" and first is not None:
             for set_name in rate_sets:
-                users = [
-                    m
-                    for m in table_measures
-                    if m.kind == "outcome_rate"
-                    and m.outcome_set == set_name
-                    and m.rate_method == "period"
-                ]
+                users = [m for m in table_measures if is_period(m) and m.outcome_set == set_name]
                 if users:
                     # The records without harm weights: the numerators read none.
                     frame = period_numerator_expr(
@@ -189,10 +185,12 @@ def build_cube(
                 continue
             months[m.id] = span
             names = {f"{m.id}__{c}": c for c in ("num", "den", "crimes", *LAG_COLUMNS)}
-            if m.kind == "outcome_rate" and m.rate_method == "period":
+            has_den = kind(m.kind).has_denominator
+            if is_period(m):
                 num = period_nums[m.outcome_set][["period", "area", "district", f"{m.id}__num"]]  # type: ignore[index]
-                den = raw[["period", "area", "district", f"{m.id}__den"]]
-                both = den.merge(num, on=["period", "area", "district"], how="outer")
+                keys = ["period", "area", "district"]
+                den = raw[[*keys, f"{m.id}__den"] if has_den else keys].drop_duplicates(keys)
+                both = den.merge(num, on=keys, how="outer")
                 both = both[(both["period"] >= span[0]) & (both["period"] <= span[1])]
             else:
                 cols = [c for c in names if c in raw.columns]
@@ -200,11 +198,11 @@ def build_cube(
             both = both.rename(columns=names).fillna(dict.fromkeys(names.values(), 0))
             if "lag0" in both:
                 both = both.assign(num=both["lag0"])
-            frames.append(_rollup(both, m, has_den=m.kind in ("proportion", "outcome_rate")))
+            frames.append(_rollup(both, m, has_den=has_den))
 
     median_frames: list[pd.DataFrame] = []
     for m in measures:
-        if m.kind != "median":
+        if kind(m.kind).computation != "windowed":
             continue
         t = base_table(backend, m.table, scope)
         exprs = median_exprs(t, m, areas)
@@ -231,4 +229,7 @@ def build_cube(
         if median_frames
         else pd.DataFrame(columns=["measure_id", "level", "area", "window", "key", "value", "n"])
     )
+    derived = ratio_frames(additive, measures, months)
+    if derived:
+        additive = pd.concat([additive, *derived], ignore_index=True)
     return Cube(additive=additive, medians=medians, months=months, held=held)

@@ -18,10 +18,14 @@ from policeperf.calendar import fy_label, fy_start_year, month_index, month_rang
 from policeperf.engine import availability as A
 from policeperf.engine import followup as F
 from policeperf.engine import nonshared as NS
+from policeperf.engine import schema
 from policeperf.engine import series as S
 from policeperf.engine import spc as spc_mod
 from policeperf.engine import verdict as V
+from policeperf.engine.aggregate import is_cohort
 from policeperf.engine.cube import LAG_COLUMNS, Cube
+from policeperf.framework.kinds import kind, unit
+from policeperf.framework.kinds.base import RECORDS_BASIS
 from policeperf.framework.models import Framework, Measure
 
 VERDICT_MONTHS = 24
@@ -55,17 +59,10 @@ class Context:
 
 
 def default_method(m: Measure) -> str:
+    """The measure's verdict method: the one it names, else its kind's default."""
     if m.benchmark != "auto":
         return V.LEGACY_METHODS.get(m.benchmark, m.benchmark)
-    if m.kind in ("count", "rate_per_population", "harm"):
-        # Harm: the dispersion factor absorbs the extra variance of weighted sums (a compound
-        # Poisson), as it does over-dispersion in counts.
-        return V.COUNT_METHOD
-    if m.kind == "median":
-        return V.MEDIAN_METHOD
-    if m.kind == "proportion" and m.table == "survey_responses":
-        return V.SURVEY_METHOD
-    return V.PROPORTION_METHOD
+    return kind(m.kind).default_method(m)
 
 
 def _none(x: float | None) -> float | None:
@@ -90,8 +87,10 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
         if not months:
             rows.append(_unavailable_row(m, ctx, meta))
             continue
-        avail = A.Availability.build(m, months, ctx.coverage, lookback=lookback)
-        if m.kind == "median":
+        avail = A.Availability.build(
+            m, months, ctx.coverage, lookback=lookback, framework=ctx.framework
+        )
+        if kind(m.kind).computation == "windowed":
             groups = cube.medians[cube.medians["measure_id"] == m.id]
             build = _median_rows
         else:
@@ -115,25 +114,7 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
     return results[_column_order(results.columns)]
 
 
-COLUMN_ORDER = (
-    "framework", "framework_version", "force", "pillar", "pillar_id", "priority", "focus_area",
-    "focus_area_id", "measure_id", "measure", "kind", "unit", "polarity", "target", "as_at",
-    "store_state", "area_level", "area", "month", "value", "rolling_12m", "baseline",
-    "baseline_period", "rolling_12m_monthly", "baseline_monthly", "change", "change_pct",
-    "change_ppt", "same_month_last_year", "same_month_last_year_change_pct", "previous_month",
-    "status", "reason", "numerator", "denominator", "n", "rolling_12m_numerator",
-    "rolling_12m_denominator", "baseline_numerator", "baseline_denominator", "fytd", "fytd_label",
-    "spc_class", "spc_rule", "spc_mean", "spc_lower", "spc_upper", "spc_lower_near",
-    "spc_upper_near", "spc_locked", "spc_side", "spc_assurance", "spc_restarted",
-    "record_high_since", "record_low_since", "highest_on_record", "lowest_on_record",
-    "twelve_month_high", "twelve_month_low", "rolling_direction_3m", "trend_direction", "trend_p",
-    "trend_halted", "previous_trend_direction", "data_start", "verdict", "method",
-    "verdict_direction", "statistic", "p_value", "ci_low", "ci_high", "verdict_note", "confidence",
-    "dispersion", "adjustment", "p_adjusted", "month_verdict", "month_method", "month_lower",
-    "month_upper", "month_note", "rolling_12m_ci_low", "rolling_12m_ci_high", "rolling_12m_n",
-    "baseline_n", "crime_count",
-    "rolling_12m_crime_count", "baseline_crime_count",
-)  # fmt: skip
+COLUMN_ORDER = schema.names("results")
 """The order of the results table's columns, whichever rows it holds; a column not named here
 follows them in the order rows first give it."""
 
@@ -200,7 +181,9 @@ def _unavailable_row(
     if not why:
         label = A.TABLE_LABELS.get(m.table, m.table)
         absent = [
-            t for t in A.tables_needed(m) if ctx.coverage is not None and not ctx.coverage.get(t)
+            t
+            for t in A.tables_needed(m, ctx.framework)
+            if ctx.coverage is not None and not ctx.coverage.get(t)
         ]
         why = (
             "; ".join(f"no {A.TABLE_LABELS.get(t, t)} data in the store" for t in absent)
@@ -227,15 +210,16 @@ def _series(
     gap = ~avail.usable
     num = _by_month(frame, "num", months)
     num[gap] = np.nan
-    if m.kind in ("proportion", "outcome_rate"):
+    k = kind(m.kind)
+    if k.has_denominator:
         den: np.ndarray | None = _by_month(frame, "den", months)
         den[gap] = np.nan  # type: ignore[index]
-        return S.MonthlySeries(months, num, den, scale=100.0)
-    if m.kind == "rate_per_population":
+        return S.MonthlySeries(months, num, den, scale=k.scale(m))
+    if k.population_denominator:
         pop = ctx.populations.get((level, area))
         # Monthly rates are annualised (population / 12 per month); 12 months sum to the year's rate.
         den = np.full(len(months), pop / 12 if pop else np.nan)
-        return S.MonthlySeries(months, num, den, scale=float(m.per))
+        return S.MonthlySeries(months, num, den, scale=k.scale(m))
     return S.MonthlySeries(months, num, None)
 
 
@@ -266,7 +250,7 @@ def _additive_rows(
 ) -> list[dict[str, Any]]:
     s = _series(m, ctx, months, level, area, frame, avail)
     vals = S.values(s)
-    no_population = m.kind == "rate_per_population" and not ctx.populations.get((level, area))
+    no_population = kind(m.kind).population_denominator and not ctx.populations.get((level, area))
     den_arr = s.denominator
     r12_den = S.window_sums(den_arr, S.WINDOW) if den_arr is not None else [None] * len(months)
     lags = _cohort_lags(m, months, frame, avail)
@@ -308,7 +292,7 @@ def _additive_rows(
         row.update(status=status, reason=reason)
         row.update(
             numerator=_none(float(s.numerator[i])), denominator=None if den_arr is None else _none(float(den_arr[i])),
-            n=_none(float(den_arr[i])) if m.kind in ("proportion", "outcome_rate") and den_arr is not None else _none(float(s.numerator[i])),
+            n=_none(float(den_arr[i])) if kind(m.kind).has_denominator and den_arr is not None else _none(float(s.numerator[i])),
             rolling_12m_numerator=r12_num[i], rolling_12m_denominator=_none(r12_den[i]),
             baseline_numerator=b_num, baseline_denominator=_none(b_den),
             fytd=s.ratio(fytd_num, fytd_den), fytd_label=fy_label(fy0),
@@ -333,7 +317,7 @@ def _cohort_lags(
     """Cohort outcome rates: months x follow-up lags (see `followup`), NaN for a month without
     data. None for every other measure, and for a cube built without lags (its numerators are
     then taken as they are)."""
-    if m.kind != "outcome_rate" or m.rate_method != "cohort" or "lag0" not in frame:
+    if not is_cohort(m) or "lag0" not in frame:
         return None
     lags = np.column_stack([_by_month(frame, c, months) for c in LAG_COLUMNS])
     lags[~avail.usable] = np.nan
@@ -347,9 +331,9 @@ def _nan(x: float | None) -> float:
 def _crime_counts(
     m: Measure, months: list[date], frame: pd.DataFrame, avail: A.Availability
 ) -> np.ndarray | None:
-    """Harm: the crimes behind each month's days (what a public version suppresses by); like
-    every figure, a month without data has none."""
-    if m.kind != "harm" or "crimes" not in frame:
+    """Weighted sums (harm, sums of a value): the records behind each month's figure (what a
+    public version suppresses by); like every figure, a month without data has none."""
+    if kind(m.kind).basis != RECORDS_BASIS or "crimes" not in frame:
         return None
     counts = _by_month(frame, "crimes", months)
     counts[~avail.usable] = np.nan
@@ -456,14 +440,14 @@ def _common(
     smly = vals[i - 12] if i >= 12 else None
     prev = vals[i - 1] if i >= 1 else None
     # Charts draw counts' 12-month figures as monthly averages, on the scale of the months.
-    per_month = 12.0 if m.unit in ("count", "harm_days") else 1.0
+    per_month = unit(m.unit).per_month
     return {
         **meta, "area_level": level, "area": area, "month": month, "value": value,
         "rolling_12m": current, "baseline": baseline, "baseline_period": baseline_label,
         "rolling_12m_monthly": None if current is None else current / per_month,
         "baseline_monthly": None if baseline is None else baseline / per_month,
         "change": change, "change_pct": change_pct,
-        "change_ppt": change if m.unit == "pct" else None,
+        "change_ppt": change if unit(m.unit).is_pct else None,
         "same_month_last_year": smly,
         "same_month_last_year_change_pct": None if smly in (None, 0) or value is None else 100 * (value / smly - 1),
         "previous_month": prev,
@@ -511,7 +495,12 @@ def _verdicts(
             base_months,
             confidence=settings.confidence,
             polarity=m.polarity,
-            rate=m.unit == "pct",
+            rate=unit(m.unit).is_pct,
+        )
+    elif method == V.MEDIAN_METHOD:  # a monthly statistic (means, ratios): its months' values
+        monthly = np.array([np.nan if v is None else v for v in vals], dtype=float)
+        verdict = V.medians_vs_baseline(
+            monthly, i, b0, confidence=settings.confidence, polarity=m.polarity
         )
     elif s.denominator is not None:
         verdict = V.proportion_vs_baseline(
@@ -526,15 +515,15 @@ def _verdicts(
         )
     else:
         verdict = V.Verdict(V.INSUFFICIENT, method, "none", note="a proportion test needs cases")
-    if m.kind == "rate_per_population" and r12_den and verdict.ci_low is not None:
+    if kind(m.kind).population_denominator and r12_den and verdict.ci_low is not None:
         # The test is on the counts; its interval is shown in the rate's own unit.
         per = s.scale / r12_den
         verdict = replace(verdict, ci_low=per * verdict.ci_low, ci_high=per * verdict.ci_high)  # type: ignore[operator]
     out = _verdict_fields(verdict, ctx)
     out.update(_month_fields(V.month_vs_baseline_months(
-        vals[i], base_months, confidence=settings.confidence, polarity=m.polarity, rate=m.unit == "pct",
+        vals[i], base_months, confidence=settings.confidence, polarity=m.polarity, rate=unit(m.unit).is_pct,
     )))  # fmt: skip
-    if m.kind in ("proportion", "outcome_rate") and r12_num is not None and r12_den:
+    if kind(m.kind).binomial and r12_num is not None and r12_den:
         low, high = V.wilson_interval(min(r12_num, r12_den), r12_den, settings.confidence)
         out.update(rolling_12m_ci_low=100 * low, rolling_12m_ci_high=100 * high)
     return out
@@ -672,7 +661,7 @@ def _spc(
     options = spc_mod.SpcOptions(
         fix_after=settings.fix_after_points, shift_points=settings.shift_points,
         trend_points=settings.trend_points, screen_outliers=settings.screen_outliers,
-        bounds=(0.0, 100.0 if m.unit == "pct" else None),
+        bounds=(0.0, unit(m.unit).upper),
     )  # fmt: skip
     period = settings.limits_period
     limits_from = None

@@ -85,35 +85,35 @@ def filters_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
     return issues
 
 
-def kinds_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
+def success_filters_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
+    """A proportion's success filters test the same records as its filters."""
     issues = []
     for loc, m in _measure_locs(framework):
-        if m.kind == "median" and m.table not in ("incidents", "calls"):
+        if m.success is None or m.success.filters is None:
+            continue
+        given = {k for k, v in m.success.filters.model_dump().items() if v is not None}
+        wrong = sorted(given - TABLE_FILTERS[m.table])
+        if wrong:
             issues.append(
-                (
-                    (*loc, "table"),
-                    "a median is of incidents (response_minutes) or calls (answer_seconds)",
-                )
+                ((*loc, "success", "filters"), f"{', '.join(wrong)} do not apply to {m.table}")
             )
-        if m.kind == "median" and (m.table, m.value) not in (
-            ("incidents", "response_minutes"),
-            ("calls", "answer_seconds"),
-        ):
-            issues.append(((*loc, "value"), f"{m.value} is not measured in {m.table}"))
-        if m.success is not None:
-            s = m.success
-            ok = {
-                "survey_responses": s.field == "satisfied",
-                "investigations": s.field == "compliant",
-                "calls": s.answered_within_seconds is not None or s.field == "abandoned",
-                "incidents": s.attended_within_minutes is not None,
-            }.get(m.table, False)
-            if not ok:
-                issues.append(((*loc, "success"), f"this success does not apply to {m.table}"))
     return issues
 
 
-RULES: tuple[Rule, ...] = (unique_ids, known_outcome_sets, filters_fit_table, kinds_fit_table)
+def references_hold(framework: Framework) -> list[tuple[Loc, str]]:
+    """Measures named by `of`, `numerator` and `denominator` exist and fit (found while the
+    framework was validated, reported here with their lines)."""
+    locs = {m.id: loc for loc, m in _measure_locs(framework)}
+    return [((*locs[i], field), message) for i, field, message in framework.reference_issues]
+
+
+RULES: tuple[Rule, ...] = (
+    references_hold,
+    unique_ids,
+    known_outcome_sets,
+    filters_fit_table,
+    success_filters_fit_table,
+)
 
 
 def _measure_locs(framework: Framework) -> list[tuple[Loc, Measure]]:
@@ -130,7 +130,7 @@ def _measure_locs(framework: Framework) -> list[tuple[Loc, Measure]]:
 def load_framework(name_or_path: str | Path) -> Framework:
     """A validated framework; raises ConfigError listing every problem with its line."""
     path = resolve(name_or_path)
-    framework = validate_file(path, Framework)
+    framework = validate_file(path, Framework, context={"defer_references": True})
     _, lines = load_yaml(path)
     issues: list[str] = []
     for rule in RULES:

@@ -1,7 +1,8 @@
 """The performance framework: pillars -> priorities -> focus areas -> measures.
 
 A measure's `kind` decides which fields it needs: an outcome rate names its outcome set and
-method, a proportion says what counts as success, a median says what it measures. Models are
+method, a proportion says what counts as success, a median says what it measures, a ratio names
+the measures it divides. Each kind's rules live in its module of `framework.kinds`. Models are
 frozen; they are passed between packages, never dicts.
 """
 
@@ -11,9 +12,18 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-Kind = Literal["count", "outcome_rate", "proportion", "median", "rate_per_population", "harm"]
+from policeperf.framework.kinds import KINDS, kind
+
 Polarity = Literal["up_is_good", "down_is_good", "neutral"]
 BenchmarkMethod = Literal[
     "auto",
@@ -69,19 +79,34 @@ class Success(Frozen):
     field: Literal["satisfied", "compliant", "abandoned"] | None = None
     answered_within_seconds: float | None = Field(None, gt=0)
     attended_within_minutes: float | None = Field(None, gt=0)
+    filters: Filters | None = Field(
+        None, description="records that also match these filters (e.g. a marker)"
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Success:
         given = [
             v
-            for v in (self.field, self.answered_within_seconds, self.attended_within_minutes)
+            for v in (
+                self.field,
+                self.answered_within_seconds,
+                self.attended_within_minutes,
+                self.filters,
+            )
             if v is not None
         ]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of field, answered_within_seconds, attended_within_minutes"
+                "give exactly one of field, answered_within_seconds, attended_within_minutes, "
+                "filters"
             )
         return self
+
+
+KIND_FIELDS = frozenset(
+    {"outcome_set", "method", "success", "value", "per", "numerator", "denominator"}
+)
+"""Measure fields that belong to some kinds only; each kind names those it reads (`uses`)."""
 
 
 class Measure(Frozen):
@@ -91,39 +116,39 @@ class Measure(Frozen):
     name: str
     description: str = ""
     table: RecordTable = "crimes"
-    kind: Kind
+    kind: str = Field(description="one of the kinds in framework.kinds: " + ", ".join(KINDS))
+    of: str | None = Field(
+        None,
+        description="the measure whose records this one counts: its table and filters are "
+        "taken from it rather than repeated",
+    )
     filters: Filters = Filters()
     polarity: Polarity = "neutral"
     benchmark: BenchmarkMethod = "auto"
-    outcome_set: str | None = Field(None, description="outcome_rate: the named outcome set")
+    outcome_set: str | None = Field(None, description="outcome_rate, outcome_count: the set")
     method: Literal["period", "cohort"] | None = Field(None, description="outcome_rate method")
     success: Success | None = Field(None, description="proportion: what counts as success")
     value: Literal["response_minutes", "answer_seconds"] | None = Field(
-        None, description="median: what"
+        None, description="median, mean, sum: of what"
     )
     per: int = Field(1000, description="rate_per_population: per how many residents")
+    numerator: str | None = Field(None, description="ratio: the measure id divided")
+    denominator: str | None = Field(None, description="ratio: the measure id it is divided by")
     target: float | None = Field(
         None, description="optional target in the measure's unit, for SPC assurance"
     )
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"got {value!r}; expected one of {', '.join(KINDS)}")
+        return value
+
     @model_validator(mode="after")
     def _kind_fields(self) -> Measure:
-        problems = []
-        if self.kind == "outcome_rate":
-            if self.table != "crimes":
-                problems.append("an outcome_rate counts crimes: table must be crimes")
-            if self.outcome_set is None:
-                problems.append("an outcome_rate needs outcome_set (e.g. positive)")
-        elif self.outcome_set is not None or self.method is not None:
-            problems.append("outcome_set and method are for outcome_rate measures")
-        if self.kind == "proportion" and self.success is None:
-            problems.append("a proportion needs success (e.g. {field: satisfied})")
-        if self.kind != "proportion" and self.success is not None:
-            problems.append("success is for proportion measures")
-        if self.kind == "harm" and self.table != "crimes":
-            problems.append("a harm measure weighs crimes: table must be crimes")
-        if self.kind == "median" and self.value is None:
-            problems.append("a median needs value (response_minutes or answer_seconds)")
+        # A measure built on another is checked once its table is known (`Framework`).
+        problems = [] if self.of else kind(self.kind).problems(self)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -133,16 +158,9 @@ class Measure(Frozen):
         return self.method or "period"
 
     @property
-    def unit(self) -> Literal["count", "pct", "minutes", "seconds", "per_population", "harm_days"]:
-        if self.kind == "harm":
-            return "harm_days"
-        if self.kind in ("outcome_rate", "proportion"):
-            return "pct"
-        if self.kind == "median":
-            return "minutes" if self.value == "response_minutes" else "seconds"
-        if self.kind == "rate_per_population":
-            return "per_population"
-        return "count"
+    def unit(self) -> str:
+        """The unit of the measure's figures (a name in `framework.kinds.UNITS`)."""
+        return kind(self.kind).unit(self)
 
 
 class FocusArea(Frozen):
@@ -286,6 +304,31 @@ class ReportText(Frozen):
     background: str = ""
 
 
+def _reference_issues(by_id: dict[str, Measure]) -> list[tuple[str, str, str]]:
+    """(measure id, field, message) for each `of` and ratio reference that does not hold."""
+    issues = []
+    for m in by_id.values():
+        base = by_id.get(m.of) if m.of else None
+        if m.of is None:
+            pass
+        elif base is None:
+            issues.append((m.id, "of", f"of names {m.of!r}, which is not a measure"))
+        elif base.of is not None:
+            issues.append((m.id, "of", f"of names {m.of!r}, which is itself built on another"))
+        elif "filters" in m.model_fields_set or "table" in m.model_fields_set:
+            issues.append((m.id, "of", "give of or table and filters, not both"))
+        for field, ref in zip(
+            ("numerator", "denominator"), kind(m.kind).references(m), strict=False
+        ):
+            used = by_id.get(ref)
+            if used is None:
+                issues.append((m.id, field, f"{ref!r} is not a measure"))
+            elif not kind(used.kind).total:
+                issues.append((m.id, field, f"{ref} is of kind {used.kind}; a ratio divides "
+                               "totals (counts, outcome counts, sums, harm)"))  # fmt: skip
+    return issues
+
+
 class Framework(Frozen):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
@@ -301,6 +344,46 @@ class Framework(Frozen):
                 for focus in priority.focus_areas:
                     for measure in focus.measures:
                         yield pillar, priority, focus, measure
+
+    _reference_issues: tuple[tuple[str, str, str], ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _records_of(self, info: ValidationInfo) -> Framework:
+        """A measure built on another (`of`) counts that measure's records: its table and
+        filters are taken once here, so every later step sees them as if written out. Broken
+        references are an error; with context `defer_references` they are kept for the
+        loader, which reports each with its line (`reference_issues`)."""
+        by_id = {m.id: m for *_, m in self.measures()}
+        issues = _reference_issues(by_id)
+        broken = {measure_id for measure_id, field, _ in issues if field == "of"}
+        pillars = tuple(
+            p.model_copy(update={"priorities": tuple(
+                r.model_copy(update={"focus_areas": tuple(
+                    f.model_copy(update={"measures": tuple(
+                        m.model_copy(update={"table": by_id[m.of].table, "filters": by_id[m.of].filters})
+                        if m.of and m.id not in broken else m
+                        for m in f.measures
+                    )})
+                    for f in r.focus_areas
+                )})
+                for r in p.priorities
+            )})
+            for p in self.pillars
+        )  # fmt: skip
+        object.__setattr__(self, "pillars", pillars)
+        for *_, m in self.measures():
+            if m.of and m.id not in broken:
+                issues.extend((m.id, "kind", problem) for problem in kind(m.kind).problems(m))
+        if issues and not (info.context or {}).get("defer_references"):
+            raise ValueError("; ".join(f"measure {i}: {message}" for i, _, message in issues))
+        self._reference_issues = tuple(issues)
+        return self
+
+    @property
+    def reference_issues(self) -> tuple[tuple[str, str, str], ...]:
+        """(measure id, field, message) of each broken reference between measures, when the
+        framework was validated with context `defer_references`."""
+        return self._reference_issues
 
     def measure(self, measure_id: str) -> Measure:
         for *_, measure in self.measures():

@@ -12,6 +12,8 @@ from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
 
+from policeperf.framework import kinds as units
+
 SUPPRESSED = "[c]"
 """Shown in place of a figure hidden by --suppress-below (a small count, or a rate built on one)."""
 MISSING = "-"
@@ -97,13 +99,7 @@ def value(v: Any, unit: str) -> str:
     """A measure's value in its unit."""
     if v == SUPPRESSED:
         return SUPPRESSED
-    if unit == "pct":
-        return pct(v)
-    if unit in ("minutes", "seconds"):
-        return "-" if is_missing(v) else f"{float(v):,.0f}"
-    if unit == "per_population":
-        return "-" if is_missing(v) else f"{float(v):.1f}"
-    return count(v)  # counts and harm (days) alike
+    return "-" if is_missing(v) else units.unit(unit).cell_text(v)
 
 
 def n(v: Any) -> str:

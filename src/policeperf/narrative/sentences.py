@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from policeperf.calendar import month_index
+from policeperf.framework import kinds as units
 from policeperf.narrative import numbers as N
 from policeperf.narrative.facts import Facts
 
@@ -40,15 +41,9 @@ def _window(f: Facts) -> str:
 
 
 def _figure(f: Facts, v: object) -> str:
-    if f.unit == "minutes":
-        return N.minutes(v)
-    if f.unit == "seconds":
-        return "-" if N.is_missing(v) else f"{float(v):,.0f} seconds"  # type: ignore[arg-type]
-    if f.unit == "per_population":
-        return N.per_population(v)
-    if f.unit == "harm_days":
-        return "-" if N.is_missing(v) else f"{N.count(v)} days"
-    return N.value(v, f.unit)
+    if v == N.SUPPRESSED:
+        return N.SUPPRESSED
+    return "-" if N.is_missing(v) else units.unit(f.unit).sentence_text(v)  # type: ignore[arg-type]
 
 
 def _with_n(f: Facts, v: object, n: object) -> str:

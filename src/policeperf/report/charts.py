@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import vl_convert
 
+from policeperf.framework import kinds as units
 from policeperf.narrative import numbers as N
 
 WIDTH, HEIGHT = 620, 220
@@ -86,15 +87,13 @@ def _named_frame(rows: pd.DataFrame, unit: str, months: int) -> tuple[pd.DataFra
     """The chart's data with its lines named for the legend, the lines present in order, and
     the y-axis title."""
     frame = _frame(rows, months)
-    y_title = {"pct": "%", "count": "per month", "minutes": "minutes", "seconds": "seconds"}.get(
-        unit, ""
-    )
+    y_title = units.unit(unit).axis
     names = {
         "value": "Month",
         "rolling_12m_monthly": "Rolling 12 months",
         "baseline_monthly": "Baseline year",
     }
-    if unit == "count":
+    if units.unit(unit).averaged:
         names = {
             "value": "Month",
             "rolling_12m_monthly": "12-month average",

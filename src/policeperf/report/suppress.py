@@ -37,28 +37,15 @@ import numpy as np
 import pandas as pd
 
 from policeperf.calendar import add_months
+from policeperf.framework.kinds import KINDS
+from policeperf.framework.kinds.base import RATE_BASIS, Basis
 from policeperf.narrative.numbers import SUPPRESSED
 from policeperf.reference import load_table
 from policeperf.report.complementary import Cell, protect, relations
 
-Basis = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-"""The counts behind (the month's figure, the rolling 12 months, the baseline)."""
-COUNT_BASIS: Basis = (("numerator",), ("rolling_12m_numerator",), ("baseline_numerator",))
-RATE_BASIS: Basis = (
-    ("numerator", "denominator"),
-    ("rolling_12m_numerator", "rolling_12m_denominator"),
-    ("baseline_numerator", "baseline_denominator"),
-)
-BASIS: dict[str, Basis] = {
-    "count": COUNT_BASIS,
-    # The denominator is residents, not a count of records: the rate is hidden with its numerator.
-    "rate_per_population": COUNT_BASIS,
-    "proportion": RATE_BASIS,
-    "outcome_rate": RATE_BASIS,
-    "harm": (("crime_count",), ("rolling_12m_crime_count",), ("baseline_crime_count",)),
-    "median": (("n",), ("rolling_12m_n",), ("baseline_n",)),
-}
-"""A kind not listed is judged on numerator and denominator, as a rate."""
+BASIS: dict[str, Basis] = {name: k.basis for name, k in KINDS.items()}
+"""Each kind's suppression basis, as the kind gives it; a kind not known is judged on
+numerator and denominator, as a rate."""
 
 MONTH_FIGURES = ("value", "numerator", "denominator", "n", "crime_count", "previous_month",
                  "same_month_last_year", "same_month_last_year_change_pct", "fytd", "spc_mean",

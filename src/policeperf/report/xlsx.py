@@ -17,18 +17,15 @@ import pandas as pd
 import xlsxwriter
 
 from policeperf.engine.export import ordered
+from policeperf.framework.kinds import UNITS, unit
 from policeperf.outfile import replacing
 from policeperf.report.model import Report
 from policeperf.report.suppress import rule_text
 
-FORMATS = {
-    "count": "#,##0",
-    "pct": '0.0"%"',
-    "minutes": "#,##0",
-    "seconds": "#,##0",
-    "per_population": "0.0",
-}
+FORMATS = {name: u.xlsx for name, u in UNITS.items()}
+"""Each unit's number format, as the unit gives it."""
 CHANGE_FORMATS = {"pct": '+0.0"ppt";-0.0"ppt"', "count": '+0.0"%";-0.0"%"'}
+"""Changes in percentage points (units whose change is in ppt) or in % (every other unit)."""
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -116,14 +113,14 @@ def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) 
             ws.write_string(0, c, title, head)
         rows = now[now["measure_id"].isin([s.measure_id for s in pillar.scorecard])]
         for r, row in enumerate(rows.to_dict(orient="records"), start=1):
-            unit = str(row["unit"])
-            fmt = number_formats.get(unit)
-            change = row["change_ppt"] if unit == "pct" else row["change_pct"]
+            u = unit(str(row["unit"]))
+            fmt = number_formats.get(str(row["unit"]))
+            change = row["change_ppt"] if u.is_pct else row["change_pct"]
             _write(ws, r, 0, row["measure"])
             _write(ws, r, 1, row["rolling_12m"], fmt)
             _write(ws, r, 2, row["baseline"], fmt)
             _write(ws, r, 3, row["baseline_period"])
-            _write(ws, r, 4, change, change_formats["pct" if unit == "pct" else "count"])
+            _write(ws, r, 4, change, change_formats["pct" if u.is_pct else "count"])
             _write(ws, r, 5, row["verdict"])
             _write(ws, r, 6, row["method"])
             _write(ws, r, 7, row.get("spc_class"))
@@ -132,7 +129,7 @@ def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) 
                 r,
                 8,
                 row.get("rolling_12m_denominator")
-                if unit == "pct"
+                if u.is_pct
                 else row.get("rolling_12m_numerator"),
                 number_formats["count"],
             )

@@ -1,0 +1,49 @@
+"""Numeric values of a record that medians, means and sums are taken of."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from policeperf.framework.kinds.base import MINUTES, SECONDS, Unit
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+def _response_minutes(t: ir.Table) -> ir.NumericValue:
+    return (t.arrived_at.epoch_seconds() - t.created_at.epoch_seconds()) / 60
+
+
+def _answer_seconds(t: ir.Table) -> ir.NumericValue:
+    return t.answered_seconds
+
+
+@dataclass(frozen=True)
+class Value:
+    table: str
+    """The record table holding it."""
+    unit: Unit
+    expr: Callable[[ir.Table], ir.NumericValue]
+    """The value of each record (NULL where the record has none)."""
+    columns: tuple[str, ...]
+    """The record columns it is worked out from."""
+
+
+VALUES: dict[str, Value] = {
+    "response_minutes": Value("incidents", MINUTES, _response_minutes, ("arrived_at",)),
+    "answer_seconds": Value("calls", SECONDS, _answer_seconds, ("answered_seconds",)),
+}
+
+
+def value_problems(m_value: str | None, table: str, kind: str) -> list[str]:
+    """A median, mean or sum names a value of its own table."""
+    if m_value is None:
+        return [f"a {kind} needs value ({' or '.join(VALUES)})"]
+    found = VALUES.get(m_value)
+    if found is None:
+        return [f"got value {m_value!r}; expected one of {', '.join(sorted(VALUES))}"]
+    if found.table != table:
+        return [f"{m_value} is measured in {found.table}, not {table}"]
+    return []
