@@ -36,6 +36,7 @@ TABLE_LABELS = {
     "calls": "calls",
     "survey_responses": "survey",
     "investigations": "crime-management",
+    "activities": "activity",
 }
 
 

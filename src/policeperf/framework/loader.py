@@ -13,22 +13,21 @@ from importlib import resources
 from pathlib import Path
 
 from policeperf.errors import PolicePerfError
-from policeperf.framework.models import Framework, Measure, Settings
+from policeperf.framework.models import (
+    NAMED_FILTER_COLUMNS,
+    FilterValue,
+    Framework,
+    Measure,
+    Settings,
+)
 from policeperf.reference import outcome_sets
 from policeperf.reference.harm_weights import HarmWeights, load_weights
+from policeperf.store.schema import RECORD_TABLES, STANDARD_FLAGS
 from policeperf.yamlconf import ConfigError, Loc, load_yaml, problem, validate_file
 
-SHIPPED = ("pcp", "police-uk")
-
-TABLE_FILTERS: dict[str, set[str]] = {
-    "crimes": {"categories", "offence_codes", "offence_groups", "offence_subgroups", "markers"},
-    "incidents": {"grades", "incident_types"},
-    "calls": {"lines"},
-    "survey_responses": {"survey", "aspects", "crime_categories"},
-    "asb_incidents": set(),
-    "stop_searches": {"search_objects"},
-    "investigations": set(),
-}
+SHIPPED = ("pcp", "police-uk", "operations")
+INVESTIGATION_SUCCESS = tuple(f for f in STANDARD_FLAGS if not f.endswith("_due"))
+"""Standards met, each a proportion's success; the `_due` flags are their filters."""
 
 
 def shipped_path(name: str) -> Path:
@@ -70,19 +69,59 @@ def known_outcome_sets(framework: Framework) -> list[tuple[Loc, str]]:
 
 
 def filters_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
-    issues = []
+    """Each filter names a filterable column of the measure's table (store schema) and values
+    that column can hold: one of its choices, true/false for a flag, text otherwise."""
+    issues: list[tuple[Loc, str]] = []
     for loc, m in _measure_locs(framework):
-        given = {k for k, v in m.filters.model_dump().items() if v is not None}
-        wrong = sorted(given - TABLE_FILTERS[m.table])
-        if wrong:
-            allowed = ", ".join(sorted(TABLE_FILTERS[m.table])) or "none"
-            issues.append(
-                (
-                    (*loc, "filters"),
-                    f"{', '.join(wrong)} do not apply to {m.table}; filters for {m.table}: {allowed}",
-                )
+        table = RECORD_TABLES[m.table]
+        filterable = table.filterable
+        named = sorted(k for k, c in NAMED_FILTER_COLUMNS.items() if c in filterable)
+        if any(c.sql_type == "BOOLEAN" for c in filterable.values()):
+            named.append("markers")
+        allowed = ", ".join([*named, *filterable]) or "none"
+        seen: dict[str, str] = {}
+        for key, column, values in m.filters.by_column():
+            where: Loc = (*loc, "filters", key) + (
+                (_marker_index(m, column),) if key == "markers" else ()
             )
+            spec = filterable.get(column)
+            if spec is None or (key == "markers" and spec.sql_type != "BOOLEAN"):
+                what = (
+                    f"{column!r} is not a flag of"
+                    if key == "markers"
+                    else f"{key} does not apply to"
+                    if key in NAMED_FILTER_COLUMNS
+                    else f"{key} is not a filterable column of"
+                )
+                issues.append((where, f"{what} {m.table}; filters for {m.table}: {allowed}"))
+                continue
+            if column in seen:
+                issues.append(
+                    (where, f"{column} is filtered twice (also by {seen[column]}); give it once")
+                )
+            seen[column] = key
+            bad = _bad_value(spec.sql_type, spec.choices, values)
+            if bad is not None:
+                issues.append((where, bad))
     return issues
+
+
+def _marker_index(m: Measure, marker: str) -> int:
+    return (m.filters.markers or ()).index(marker)
+
+
+def _bad_value(
+    sql_type: str, choices: tuple[str, ...] | None, values: tuple[FilterValue, ...]
+) -> str | None:
+    """Why one of `values` cannot be held by a column of this type and choices (None: all fit)."""
+    for value in values:
+        if sql_type == "BOOLEAN" and not isinstance(value, bool):
+            return f"got {value!r}; expected true or false"
+        if sql_type != "BOOLEAN" and not isinstance(value, str):
+            return f"got {value!r}; expected text (quote it, e.g. '{value}')"
+        if choices is not None and value not in choices:
+            return f"got {value!r}; expected one of {', '.join(choices)}"
+    return None
 
 
 def kinds_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
@@ -104,7 +143,7 @@ def kinds_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
             s = m.success
             ok = {
                 "survey_responses": s.field == "satisfied",
-                "investigations": s.field == "compliant",
+                "investigations": s.field in ("compliant", *INVESTIGATION_SUCCESS),
                 "calls": s.answered_within_seconds is not None or s.field == "abandoned",
                 "incidents": s.attended_within_minutes is not None,
             }.get(m.table, False)
