@@ -124,3 +124,20 @@ def test_a_filter_is_a_column_name_or_a_named_filter_with_its_column() -> None:
     assert Filters(columns={"vcc_contact_due": True}) == Filters.model_validate(
         {"vcc_contact_due": [True]}
     )
+
+
+def test_the_docs_list_every_filterable_column_of_every_table() -> None:
+    import re
+
+    from policeperf.store.schema import RECORD_TABLES
+
+    text = (Path(__file__).parents[2] / "docs" / "frameworks.md").read_text()
+    section = text.split("### Filters", 1)[1].split("\n\n- ", 1)[0]
+    listed = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0] in RECORD_TABLES:
+            listed[cells[0]] = set(re.findall(r"`([a-z_0-9]+)`", cells[1] + cells[2]))
+    for name in ("crimes", "incidents", "calls", "survey_responses", "stop_searches",
+                 "investigations", "activities", "asb_incidents"):  # fmt: skip
+        assert listed[name] == set(RECORD_TABLES[name].filterable), name
