@@ -101,6 +101,18 @@ def test_named_filters_and_markers_are_checked_against_the_table_too(tmp_path: P
     assert len(problems) == 4
 
 
+def test_an_empty_or_malformed_column_filter_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    problems = load(tmp_path, """\
+              - {id: a, name: A, kind: count, table: activities, filters: {outcome: }}
+              - {id: b, name: B, kind: count, table: activities, filters: {columns: 5}}
+""")  # fmt: skip
+    assert problems[0] == (
+        f":14 {LOC}[0].filters: outcome: no value given; expected a value or a list of values"
+    )
+    assert problems[1].startswith(f":15 {LOC}[1].filters.columns: ")
+    assert len(problems) == 2
+
+
 def test_every_filter_of_the_shipped_frameworks_fits_its_table() -> None:
     for name in ("pcp", "police-uk", "operations"):
         framework = load_framework(name)

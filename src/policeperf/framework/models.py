@@ -93,8 +93,13 @@ class Filters(Frozen):
             return data
         named = {k: v for k, v in data.items() if k in cls.model_fields}
         given = data.get("columns", ())
+        if not isinstance(given, dict | list | tuple):
+            return data  # refused by the field's own type, with its line
         pairs = list(given.items()) if isinstance(given, dict) else list(given)
         pairs += [(k, v) for k, v in data.items() if k not in cls.model_fields]
+        empty = [str(k) for k, v in pairs if v is None or v == []]
+        if empty:
+            raise ValueError(f"{empty[0]}: no value given; expected a value or a list of values")
         if pairs:
             named["columns"] = tuple(
                 (k, tuple(v) if isinstance(v, list | tuple) else (v,)) for k, v in pairs
