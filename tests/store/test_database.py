@@ -133,3 +133,18 @@ def test_a_version_1_store_is_migrated_through_coverage_to_the_revision_history(
         tables = {t for (t,) in db.fetchall("SHOW TABLES")}
     assert {"crimes_history", "outcomes_history", "asb_incidents_history",
             "stop_searches_history"} <= tables  # fmt: skip
+
+
+def test_status_counts_an_investigation_outside_the_districts_only_when_its_crime_is_too(
+    tmp_path: Path,
+) -> None:
+    from policeperf.store.status import store_status
+
+    with Store(tmp_path / "s.duckdb") as db:
+        db.execute("INSERT INTO crimes (crime_id, district) VALUES ('C1', 'Northam'), ('C2', NULL)")
+        db.execute(
+            "INSERT INTO investigations (crime_id, snapshot_date, district) VALUES "
+            "('C1', '2021-01-01', NULL), ('C2', '2021-01-01', NULL), ('C9', '2021-01-01', NULL), "
+            "('C9', '2021-02-01', 'Hunton')"
+        )
+        assert store_status(db).outside_districts["investigations"] == 2
