@@ -462,7 +462,10 @@ def month_option(text: str, hint: str = "--month") -> Any:
 
 
 FrameworkOption = Annotated[
-    str, typer.Option("--framework", help="A shipped framework (pcp, police-uk) or a YAML file.")
+    str,
+    typer.Option(
+        "--framework", help="A shipped framework (pcp, police-uk, operations) or a YAML file."
+    ),
 ]
 MonthOption = Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM.")]
 ForceOption = Annotated[

@@ -69,3 +69,22 @@ def test_every_kind_on_the_demo_force_is_identical_on_spark(
     spark = evaluate_backend(spark_backend(session, parquet), framework, "2021-03")
     assert set(duck["kind"]) == {m["kind"] for m in EVERY_KIND}
     pd.testing.assert_frame_equal(canonical(duck), canonical(spark), check_dtype=False)
+
+
+def test_activity_and_crime_management_measures_on_the_demo_force_are_identical_on_spark(
+    tmp_path: Path, demo_store_path: Path, session: object
+) -> None:
+    """Counts over activities (dispersal authorisations, criminal behaviour orders) and
+    proportions of investigations by standard (VCC contacts on rape investigations), each with
+    filters on columns by name, give the same results on both backends."""
+    with Store(demo_store_path, read_only=True) as db:
+        duck = evaluate(db, "operations", "2021-03")
+        parquet = export_parquet(db, tmp_path / "parquet")
+    spark = evaluate_backend(spark_backend(session, parquet), load_framework("operations"),
+                             "2021-03")  # fmt: skip
+    assert {"dispersal_authorisations", "criminal_behaviour_orders", "rape_vcc_on_time"} <= set(
+        duck["measure_id"]
+    )
+    figures = duck[(duck["area"] == "all") & (duck["month"] == duck["month"].max())]
+    assert figures["status"].eq("ok").all() and figures["value"].notna().all()
+    pd.testing.assert_frame_equal(canonical(duck), canonical(spark), check_dtype=False)

@@ -70,7 +70,9 @@ def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
     assert any("measure id 'a' is used 2 times" in p for p in problems)
     assert any(":17 " in p and "outcome_set: got 'solved'; expected one of" in p for p in problems)
     assert any(
-        "filters: markers do not apply to calls; filters for calls: lines" in p for p in problems
+        ":18 " in p
+        and "filters.markers[0]: 'hate' is not a flag of calls; filters for calls: lines, line" in p
+        for p in problems
     )
 
 

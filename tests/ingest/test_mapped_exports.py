@@ -107,7 +107,7 @@ def test_mapping_problems_are_all_reported_with_their_lines(tmp_path: Path) -> N
         load_mapping(mapping_file(tmp_path, text))
     message = str(info.value)
     assert (
-        f"{tmp_path / 'crimes.yaml'}:2 table: got 'crimez'; expected one of asb_incidents"
+        f"{tmp_path / 'crimes.yaml'}:2 table: got 'crimez'; expected one of activities, asb_incidents"
         in message
     )
     assert ":12 columns.colour.shade: unknown field" in message

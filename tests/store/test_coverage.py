@@ -71,6 +71,7 @@ def test_a_store_from_before_coverage_is_migrated_from_its_batches(tmp_path: Pat
     con.execute("UPDATE schema_meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
     # Only the coverage step is under test; the later step's tables are already there.
-    with Store(path, migrations={1: coverage.migrate_from_batches, 2: lambda con: None}) as db:
+    with Store(path, migrations={1: coverage.migrate_from_batches, 2: lambda con: None,
+                                 3: lambda con: None}) as db:  # fmt: skip
         assert db.schema_version == SCHEMA_VERSION
         assert coverage.by_table(db.con) == before

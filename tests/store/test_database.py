@@ -18,8 +18,30 @@ def test_a_new_store_has_every_canonical_table_at_the_current_version(tmp_path: 
         assert db.schema_version == SCHEMA_VERSION
         tables = {t for (t,) in db.fetchall("SHOW TABLES")}
     assert {"crimes", "outcomes", "asb_incidents", "stop_searches", "incidents", "calls",
-            "survey_responses", "person_links", "investigations", "ingest_batches",
-            "quarantine"} <= tables  # fmt: skip
+            "survey_responses", "person_links", "investigations", "activities",
+            "ingest_batches", "quarantine"} <= tables  # fmt: skip
+
+
+def test_a_version_3_store_gains_activities_and_keeps_its_investigations(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    con = duckdb.connect(str(path))  # as a version-3 store was: one compliant flag, no activities
+    con.execute("DROP TABLE activities")
+    con.execute("DROP TABLE investigations")
+    con.execute(
+        "CREATE TABLE investigations (crime_id VARCHAR, snapshot_date DATE, status VARCHAR, "
+        "compliant BOOLEAN, batch_id INTEGER, source_line BIGINT)"
+    )
+    con.execute("INSERT INTO investigations VALUES ('C1', '2020-04-01', 'open', false, 1, 2)")
+    con.execute("UPDATE schema_meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    with Store(path) as db:
+        assert db.schema_version == SCHEMA_VERSION == 4
+        row = db.fetch_dicts("SELECT * FROM investigations")[0]
+        assert db.scalar("SELECT count(*) FROM activities") == 0
+    assert (row["crime_id"], row["compliant"], row["batch_id"]) == ("C1", False, 1)
+    assert row["vcc_contact_due"] is None and row["offence_category"] is None
+    assert {"allocated", "suspect_managed", "force", "district", "domestic_abuse"} <= set(row)
 
 
 def test_a_store_from_a_newer_release_is_refused(tmp_path: Path) -> None:
@@ -105,7 +127,7 @@ def test_a_version_1_store_is_migrated_through_coverage_to_the_revision_history(
     )
     con.close()
     with Store(path) as db:
-        assert db.schema_version == SCHEMA_VERSION == 3
+        assert db.schema_version == SCHEMA_VERSION == 4
         assert db.fetchall("SELECT batch_id, superseded_by FROM ingest_batches") == [(1, None)]
         assert db.scalar("SELECT count(*) FROM coverage") == 1
         tables = {t for (t,) in db.fetchall("SHOW TABLES")}
@@ -144,3 +166,18 @@ def test_a_bulk_transaction_commits_into_the_file_and_keeps_the_log_threshold(
 
     assert log_after(bulk=False) > 1_000_000
     assert log_after(bulk=True) == 0
+
+
+def test_status_counts_an_investigation_outside_the_districts_only_when_its_crime_is_too(
+    tmp_path: Path,
+) -> None:
+    from policeperf.store.status import store_status
+
+    with Store(tmp_path / "s.duckdb") as db:
+        db.execute("INSERT INTO crimes (crime_id, district) VALUES ('C1', 'Northam'), ('C2', NULL)")
+        db.execute(
+            "INSERT INTO investigations (crime_id, snapshot_date, district) VALUES "
+            "('C1', '2021-01-01', NULL), ('C2', '2021-01-01', NULL), ('C9', '2021-01-01', NULL), "
+            "('C9', '2021-02-01', 'Hunton')"
+        )
+        assert store_status(db).outside_districts["investigations"] == 2

@@ -170,7 +170,7 @@ def test_six_districts_in_two_areas_and_every_table_filled(demo_store: Store) ->
         ("South", ["Cambury", "Eastfield", "Southdale"]),
     ]
     for table in ("crimes", "outcomes", "asb_incidents", "stop_searches", "incidents", "calls",
-                  "survey_responses", "person_links", "investigations"):  # fmt: skip
+                  "survey_responses", "person_links", "investigations", "activities"):  # fmt: skip
         assert demo_store.scalar(f"SELECT count(*) FROM {table}") > 0, table
     span = demo_store.fetchall(
         "SELECT min(recorded_date), max(recorded_date) FROM crimes WHERE force = 'Demo Constabulary'"
@@ -208,3 +208,56 @@ def test_pin_change_gives_a_pair_whose_change_rounds_to_the_target() -> None:
 def test_exact_median_sample_has_the_median() -> None:
     values = exact_median_sample(np.random.default_rng(1), 261, 301)
     assert float(np.median(values)) == 261.0
+
+
+def test_each_audit_meets_every_standard_due_exactly_when_it_is_compliant(
+    demo_store: Store,
+) -> None:
+    """The demo's per-standard flags agree with its overall flag: a compliant audit met every
+    standard that was due, a non-compliant one missed at least one; a standard not due is NULL."""
+    missed = (
+        "(NOT allocated OR coalesce(vcc_contact_due AND NOT vcc_contact_made, false) "
+        "OR coalesce(supervisory_review_due AND NOT supervisory_review_done, false) "
+        "OR coalesce(NOT suspect_managed, false))"
+    )
+    assert (
+        demo_store.scalar(f"SELECT count(*) FROM investigations WHERE compliant AND {missed}") == 0
+    )
+    assert (
+        demo_store.scalar(
+            f"SELECT count(*) FROM investigations WHERE NOT compliant AND NOT {missed}"
+        )
+        == 0
+    )
+    assert (
+        demo_store.scalar(
+            "SELECT count(*) FROM investigations WHERE (NOT vcc_contact_due AND vcc_contact_made IS NOT NULL) "
+            "OR (NOT supervisory_review_due AND supervisory_review_done IS NOT NULL)"
+        )
+        == 0
+    )
+    assert (
+        demo_store.scalar(
+            "SELECT count(*) FROM investigations WHERE offence_subgroup = 'Rape offences'"
+        )
+        > 100
+    )
+
+
+def test_the_demo_activity_log_holds_powers_orders_and_referrals_through_its_mapping(
+    demo_store: Store,
+) -> None:
+    counts = dict(
+        demo_store.fetchall(
+            "SELECT activity_type, count(*) FROM activities WHERE force = 'Demo Constabulary' "
+            "AND activity_date >= '2020-04-01' AND activity_date < '2021-04-01' GROUP BY 1"
+        )
+    )
+    assert {"arrest", "dispersal_authorisation", "criminal_behaviour_order", "fraud_referral",
+            "asset_recovery", "data_quality_audit"} <= set(counts)  # fmt: skip
+    assert 5_000 < counts["arrest"] < 10_000 and 5 < counts["dispersal_authorisation"] < 60
+    assert demo_store.scalar("SELECT count(*) FROM quarantine WHERE table_name = 'activities'") == 0
+    # Only seizures and recovered assets carry a quantity, each in its unit.
+    assert demo_store.fetchall(
+        "SELECT DISTINCT activity_type, unit FROM activities WHERE quantity IS NOT NULL ORDER BY 1"
+    ) == [("asset_recovery", "gbp"), ("seizure", "grams")]

@@ -66,6 +66,21 @@ def test_no_page_of_any_shipped_framework_answers_5xx_on_a_street_only_store(
     assert {url: code for url, code in pages.items() if code >= 500} == {}
 
 
+def test_a_framework_none_of_whose_tables_the_store_holds_is_a_data_condition_not_a_5xx(
+    street_only: Path,
+) -> None:
+    """The operations framework reads activities, investigations and incidents; a store of
+    street files alone has none of them, so no month has data for it."""
+    app = create_app(
+        Settings(store=street_only, framework="operations", force=CAMBS, allowed_hosts=TEST_HOST)
+    )
+    client = TestClient(app, raise_server_exceptions=False)
+    pages = crawl(client, ["/", "/api/results", "/harm"])
+    assert set(pages.values()) <= {200, 404, 409}
+    assert pages["/"] == 409
+    assert "no measure of framework &#39;operations&#39; has data" in client.get("/").text
+
+
 def test_pickers_offer_only_months_with_data_and_unavailable_figures_say_why(
     street_only: Path,
 ) -> None:

@@ -23,7 +23,7 @@ import pandas as pd
 from policeperf.framework.kinds import kind
 from policeperf.framework.kinds.base import both, count_where
 from policeperf.framework.kinds.values import VALUES
-from policeperf.framework.models import Filters, Measure
+from policeperf.framework.models import Filters, FilterValue, Measure
 from policeperf.reference import OutcomeSet
 from policeperf.reference.harm_weights import HarmWeights
 
@@ -35,6 +35,7 @@ MONTH_COLUMN = {
     "asb_incidents": "month",
     "stop_searches": "searched_at",
     "investigations": "snapshot_date",
+    "activities": "activity_date",
 }
 FOLLOW_UP_LAGS = 12
 LAG_KEY = "__lag"
@@ -42,25 +43,14 @@ LAG_KEY = "__lag"
 12-month window ending at month t has had k months for its crimes of month t-k, never more."""
 
 
-def _isin(column: ir.Value, values: Iterable[str]) -> ir.BooleanValue:
-    return column.isin(list(values))
-
-
-FILTER_COLUMNS = {
-    "categories": "offence_category", "offence_codes": "offence_code",
-    "offence_groups": "offence_group", "offence_subgroups": "offence_subgroup",
-    "grades": "grade", "incident_types": "incident_type", "lines": "line", "aspects": "aspect",
-    "crime_categories": "crime_category", "search_objects": "object_of_search",
-}  # fmt: skip
-"""Filter field -> the record column it tests."""
+def _isin(column: ir.Value, values: Iterable[FilterValue]) -> ir.BooleanValue:
+    wanted = list(values)
+    return column == wanted[0] if len(wanted) == 1 else column.isin(wanted)
 
 
 def filter_columns(filters: Filters) -> list[str]:
-    """The record columns a measure's filters read (markers included)."""
-    cols = [c for field, c in FILTER_COLUMNS.items() if getattr(filters, field) is not None]
-    if filters.survey is not None:
-        cols.append("survey")
-    return cols + list(filters.markers or ())
+    """The record columns a measure's filters read (markers included), each once."""
+    return list(dict.fromkeys(column for _, column, _ in filters.by_column()))
 
 
 def measure_columns(m: Measure) -> list[str]:
@@ -91,16 +81,9 @@ def columns_held(
 
 def filter_expr(t: ir.Table, filters: Filters) -> ir.BooleanValue | None:
     """The measure's filters as one boolean expression over its table (None: every row)."""
-    conds: list[ir.BooleanValue] = []
-    f = filters
-    for field, column in FILTER_COLUMNS.items():
-        wanted = getattr(f, field)
-        if wanted is not None:
-            conds.append(_isin(t[column], wanted))
-    if f.survey is not None:
-        conds.append(t.survey == f.survey)
-    for marker in f.markers or ():
-        conds.append(t[marker].fill_null(False))
+    # A record with no value in a filtered column (an unknown flag included) is not counted:
+    # data we do not have is neither true nor false.
+    conds = [_isin(t[column], values) for _, column, values in filters.by_column()]
     out: ir.BooleanValue | None = None
     for cond in conds:
         out = both(out, cond.fill_null(False))
@@ -161,8 +144,7 @@ def base_table(backend: ibis.BaseBackend, table: str, scope: Scope) -> ir.Table:
     """The records of `table` in scope, with `period` (the record's month)."""
     t = backend.table(table)
     if table == "investigations":
-        crimes = backend.table("crimes").select("crime_id", "force", "district")
-        t = t.join(crimes, "crime_id")
+        t = _with_crime(t, backend.table("crimes"))
     if scope.force is not None:
         t = t.filter(t.force == scope.force)
     when = t[MONTH_COLUMN[table]]
@@ -170,6 +152,25 @@ def base_table(backend: ibis.BaseBackend, table: str, scope: Scope) -> ir.Table:
     if scope.last_month is not None:
         t = t.filter(t.period <= scope.last_month)
     return t
+
+
+FROM_CRIME = ("force", "district", "offence_code", "offence_category", "offence_group",
+              "offence_subgroup", "domestic_abuse", "hate", "sharp_instrument", "csa", "cse")  # fmt: skip
+"""Investigation columns that, left empty, are those of the investigated crime."""
+
+
+def _with_crime(investigations: ir.Table, crimes: ir.Table) -> ir.Table:
+    """Investigation events with their crime's force, district, offence and markers wherever the
+    event does not give its own (stores before schema 4 hold only the crime id and `compliant`).
+    Events whose crime is not held and that name no force of their own are not counted."""
+    held = [c for c in FROM_CRIME if c in investigations.columns]
+    crime = crimes.select("crime_id", **{f"__crime_{c}": crimes[c] for c in FROM_CRIME})
+    t = investigations.left_join(crime, investigations.crime_id == crime.crime_id)
+    t = t.mutate(
+        **{c: t[c].fill_null(t[f"__crime_{c}"]) if c in held else t[f"__crime_{c}"]
+           for c in FROM_CRIME}
+    )  # fmt: skip
+    return t.drop("crime_id_right", *(f"__crime_{c}" for c in FROM_CRIME))
 
 
 def first_outcomes(backend: ibis.BaseBackend, scope: Scope, sets: Sequence[OutcomeSet]) -> ir.Table:

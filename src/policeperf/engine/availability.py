@@ -38,6 +38,7 @@ TABLE_LABELS = {
     "calls": "calls",
     "survey_responses": "survey",
     "investigations": "crime-management",
+    "activities": "activity",
 }
 
 

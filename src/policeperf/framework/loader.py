@@ -13,22 +13,20 @@ from importlib import resources
 from pathlib import Path
 
 from policeperf.errors import PolicePerfError
-from policeperf.framework.models import Framework, Measure, Settings
+from policeperf.framework.models import (
+    NAMED_FILTER_COLUMNS,
+    Filters,
+    FilterValue,
+    Framework,
+    Measure,
+    Settings,
+)
 from policeperf.reference import outcome_sets
 from policeperf.reference.harm_weights import HarmWeights, load_weights
+from policeperf.store.schema import RECORD_TABLES
 from policeperf.yamlconf import ConfigError, Loc, load_yaml, problem, validate_file
 
-SHIPPED = ("pcp", "police-uk")
-
-TABLE_FILTERS: dict[str, set[str]] = {
-    "crimes": {"categories", "offence_codes", "offence_groups", "offence_subgroups", "markers"},
-    "incidents": {"grades", "incident_types"},
-    "calls": {"lines"},
-    "survey_responses": {"survey", "aspects", "crime_categories"},
-    "asb_incidents": set(),
-    "stop_searches": {"search_objects"},
-    "investigations": set(),
-}
+SHIPPED = ("pcp", "police-uk", "operations")
 
 
 def shipped_path(name: str) -> Path:
@@ -70,34 +68,69 @@ def known_outcome_sets(framework: Framework) -> list[tuple[Loc, str]]:
 
 
 def filters_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
-    issues = []
+    """Each filter names a filterable column of the measure's table (store schema) and values
+    that column can hold: one of its choices, true/false for a flag, text otherwise."""
+    issues: list[tuple[Loc, str]] = []
     for loc, m in _measure_locs(framework):
-        given = {k for k, v in m.filters.model_dump().items() if v is not None}
-        wrong = sorted(given - TABLE_FILTERS[m.table])
-        if wrong:
-            allowed = ", ".join(sorted(TABLE_FILTERS[m.table])) or "none"
-            issues.append(
-                (
-                    (*loc, "filters"),
-                    f"{', '.join(wrong)} do not apply to {m.table}; filters for {m.table}: {allowed}",
-                )
-            )
+        issues += _filters_fit(m.table, m.filters, (*loc, "filters"))
     return issues
 
 
 def success_filters_fit_table(framework: Framework) -> list[tuple[Loc, str]]:
-    """A proportion's success filters test the same records as its filters."""
-    issues = []
+    """A proportion's success filters test the same records as its filters, by the same rule."""
+    issues: list[tuple[Loc, str]] = []
     for loc, m in _measure_locs(framework):
-        if m.success is None or m.success.filters is None:
-            continue
-        given = {k for k, v in m.success.filters.model_dump().items() if v is not None}
-        wrong = sorted(given - TABLE_FILTERS[m.table])
-        if wrong:
-            issues.append(
-                ((*loc, "success", "filters"), f"{', '.join(wrong)} do not apply to {m.table}")
-            )
+        if m.success is not None and m.success.filters is not None:
+            issues += _filters_fit(m.table, m.success.filters, (*loc, "success", "filters"))
     return issues
+
+
+def _filters_fit(table_name: str, filters: Filters, at: Loc) -> list[tuple[Loc, str]]:
+    issues: list[tuple[Loc, str]] = []
+    filterable = RECORD_TABLES[table_name].filterable
+    named = sorted(k for k, c in NAMED_FILTER_COLUMNS.items() if c in filterable)
+    if any(c.sql_type == "BOOLEAN" for c in filterable.values()):
+        named.append("markers")
+    allowed = ", ".join([*named, *filterable]) or "none"
+    seen: dict[str, str] = {}
+    for key, column, values in filters.by_column():
+        where: Loc = (*at, key) + (
+            ((filters.markers or ()).index(column),) if key == "markers" else ()
+        )
+        spec = filterable.get(column)
+        if spec is None or (key == "markers" and spec.sql_type != "BOOLEAN"):
+            what = (
+                f"{column!r} is not a flag of"
+                if key == "markers"
+                else f"{key} does not apply to"
+                if key in NAMED_FILTER_COLUMNS
+                else f"{key} is not a filterable column of"
+            )
+            issues.append((where, f"{what} {table_name}; filters for {table_name}: {allowed}"))
+            continue
+        if column in seen:
+            issues.append(
+                (where, f"{column} is filtered twice (also by {seen[column]}); give it once")
+            )
+        seen[column] = key
+        bad = _bad_value(spec.sql_type, spec.choices, values)
+        if bad is not None:
+            issues.append((where, bad))
+    return issues
+
+
+def _bad_value(
+    sql_type: str, choices: tuple[str, ...] | None, values: tuple[FilterValue, ...]
+) -> str | None:
+    """Why one of `values` cannot be held by a column of this type and choices (None: all fit)."""
+    for value in values:
+        if sql_type == "BOOLEAN" and not isinstance(value, bool):
+            return f"got {value!r}; expected true or false"
+        if sql_type != "BOOLEAN" and not isinstance(value, str):
+            return f"got {value!r}; expected text (quote it, e.g. '{value}')"
+        if choices is not None and value not in choices:
+            return f"got {value!r}; expected one of {', '.join(choices)}"
+    return None
 
 
 def references_hold(framework: Framework) -> list[tuple[Loc, str]]:

@@ -46,6 +46,7 @@ RecordTable = Literal[
     "asb_incidents",
     "stop_searches",
     "investigations",
+    "activities",
 ]
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -54,16 +55,35 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FilterValue = str | bool | int | float
+"""A value a filtered column must hold: text for text columns, true or false for flags."""
+
+
+NAMED_FILTER_COLUMNS = {
+    "categories": "offence_category", "offence_codes": "offence_code",
+    "offence_groups": "offence_group", "offence_subgroups": "offence_subgroup",
+    "grades": "grade", "incident_types": "incident_type", "lines": "line", "survey": "survey",
+    "aspects": "aspect", "crime_categories": "crime_category", "search_objects": "object_of_search",
+}  # fmt: skip
+"""Named filter -> the record column it tests (named filters predate filters by column name)."""
+
+
 class Filters(Frozen):
-    """Which records a measure counts. Every filter given must hold; a list matches any item."""
+    """Which records a measure counts. Every filter given must hold; a list matches any item.
+
+    Besides the named filters below, any column the schema marks filterable for the measure's
+    table is a filter by its own name (`activity_type: [dispersal_authorisation]`,
+    `vcc_contact_due: true`); those are gathered into `columns`, and the framework loader checks
+    each name and value against the table with its file and line.
+    """
 
     categories: tuple[str, ...] | None = Field(None, description="data.police.uk crime categories")
     offence_codes: tuple[str, ...] | None = None
     offence_groups: tuple[str, ...] | None = None
     offence_subgroups: tuple[str, ...] | None = None
-    markers: (
-        tuple[Literal["domestic_abuse", "hate", "sharp_instrument", "csa", "cse"], ...] | None
-    ) = None
+    markers: tuple[str, ...] | None = Field(
+        None, description="flags that must be set, e.g. domestic_abuse, hate, sharp_instrument"
+    )
     grades: tuple[str, ...] | None = Field(None, description="incident grades, e.g. prompt")
     incident_types: tuple[str, ...] | None = None
     lines: tuple[Literal["999", "101", "other"], ...] | None = Field(None, description="call lines")
@@ -71,12 +91,59 @@ class Filters(Frozen):
     aspects: tuple[str, ...] | None = None
     crime_categories: tuple[str, ...] | None = Field(None, description="survey: the victim's crime")
     search_objects: tuple[str, ...] | None = None
+    columns: tuple[tuple[str, tuple[FilterValue, ...]], ...] = Field(
+        (), description="column name -> the values it may hold, for any filterable column"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_columns(cls, data: object) -> object:
+        """Keys that are not named filters are column filters; one value is a list of one."""
+        if not isinstance(data, dict):
+            return data
+        named = {k: v for k, v in data.items() if k in cls.model_fields}
+        given = data.get("columns", ())
+        if not isinstance(given, dict | list | tuple):
+            return data  # refused by the field's own type, with its line
+        pairs = list(given.items()) if isinstance(given, dict) else list(given)
+        pairs += [(k, v) for k, v in data.items() if k not in cls.model_fields]
+        empty = [str(k) for k, v in pairs if v is None or v == []]
+        if empty:
+            raise ValueError(f"{empty[0]}: no value given; expected a value or a list of values")
+        if pairs:
+            named["columns"] = tuple(
+                (k, tuple(v) if isinstance(v, list | tuple) else (v,)) for k, v in pairs
+            )
+        return named
+
+    def by_column(self) -> list[tuple[str, str, tuple[FilterValue, ...]]]:
+        """Every filter as (key given, record column, values it may hold): named filters by the
+        column they test, a marker as its flag set (true), column filters as given."""
+        out: list[tuple[str, str, tuple[FilterValue, ...]]] = []
+        for key, column in NAMED_FILTER_COLUMNS.items():
+            wanted = getattr(self, key)
+            if wanted is not None:
+                out.append((key, column, (wanted,) if isinstance(wanted, str) else wanted))
+        out += [("markers", marker, (True,)) for marker in self.markers or ()]
+        out += [(column, column, values) for column, values in self.columns]
+        return out
 
 
 class Success(Frozen):
     """What counts towards a proportion's numerator."""
 
-    field: Literal["satisfied", "compliant", "abandoned"] | None = None
+    field: (
+        Literal[
+            "satisfied",
+            "compliant",
+            "abandoned",
+            "allocated",
+            "vcc_contact_made",
+            "supervisory_review_done",
+            "suspect_managed",
+        ]
+        | None
+    ) = None
     answered_within_seconds: float | None = Field(None, gt=0)
     attended_within_minutes: float | None = Field(None, gt=0)
     filters: Filters | None = Field(

@@ -12,7 +12,15 @@ import duckdb
 
 from policeperf.errors import INTERRUPTED, INTERRUPTED_LINE, StoreError
 from policeperf.store.coverage import migrate_from_batches
-from policeperf.store.schema import REVISED_TABLES, SCHEMA_VERSION, full_ddl, history_ddl
+from policeperf.store.schema import (
+    ACTIVITIES,
+    INVESTIGATIONS,
+    REVISED_TABLES,
+    SCHEMA_VERSION,
+    full_ddl,
+    history_ddl,
+    table_ddl,
+)
 
 DEFAULT_STORE_PATH = Path("policeperf.duckdb")
 WAL_THRESHOLD = "256MB"
@@ -33,9 +41,33 @@ def add_revision_history(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(history_ddl(table))
 
 
-MIGRATIONS: Mapping[int, Migration] = {1: migrate_from_batches, 2: add_revision_history}
+def add_activities_and_standards(con: duckdb.DuckDBPyConnection) -> None:
+    """3 -> 4: the `activities` table, and the investigations' per-standard flags, force,
+    geography, offence and markers, appended as empty columns in schema order: rows ingested
+    before keep their `compliant` flag and take the rest from their crime."""
+    have = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+            [INVESTIGATIONS.name],
+        ).fetchall()
+    }
+    for column in INVESTIGATIONS.columns:
+        if column.name not in have:
+            con.execute(
+                f"ALTER TABLE {INVESTIGATIONS.name} ADD COLUMN {column.name} {column.sql_type}"
+            )
+    con.execute(table_ddl(ACTIVITIES))
+
+
+MIGRATIONS: Mapping[int, Migration] = {
+    1: migrate_from_batches,
+    2: add_revision_history,
+    3: add_activities_and_standards,
+}
 """Forward migrations keyed by the version they start from. Version 1 is the first release;
-version 2 added coverage, version 3 the history of revised records."""
+version 2 added coverage, version 3 the history of revised records, version 4 activities and
+the investigations' standards."""
 
 
 def resolve_store_path(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the canonical schema written by this release. Older stores are migrated forward.
 Version 2 added coverage; version 3 the history of revised records (`*_history`,
-`ingest_batches.superseded_by`)."""
+`ingest_batches.superseded_by`); version 4 the `activities` table and the per-standard flags,
+offence and markers of `investigations`."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     doc: str = ""
+    filterable: bool = False
+    """A framework measure may select records by this column (`filters: {column: value}`)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,11 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def filterable(self) -> dict[str, Column]:
+        """The columns a measure may filter on, by name."""
+        return {c.name: c for c in self.columns if c.filterable}
+
 
 def _geo() -> tuple[Column, ...]:
     return (
@@ -78,6 +86,40 @@ def _geo() -> tuple[Column, ...]:
     )
 
 
+def _offence(*, category_required: bool = False) -> tuple[Column, ...]:
+    return (
+        Column(
+            "offence_code", "VARCHAR", doc="Home Office offence code when known", filterable=True
+        ),
+        Column(
+            "offence_category",
+            "VARCHAR",
+            required=category_required,
+            doc="data.police.uk crime category",
+            filterable=True,
+        ),
+        Column("offence_group", "VARCHAR", filterable=True),
+        Column("offence_subgroup", "VARCHAR", filterable=True),
+    )
+
+
+MARKERS = ("domestic_abuse", "hate", "sharp_instrument", "csa", "cse")
+"""Crime markers: flags a force sets on a record, each a filter."""
+
+
+def _markers() -> tuple[Column, ...]:
+    docs = {"csa": "child sexual abuse", "cse": "child sexual exploitation"}
+    return tuple(
+        Column(
+            m,
+            "BOOLEAN",
+            doc=docs.get(m, "NULL where the source has no markers"),
+            filterable=True,
+        )
+        for m in MARKERS
+    )
+
+
 DATE_PRECISIONS = ("day", "month")
 ROLES = ("offender", "suspect", "victim")
 CALL_LINES = ("999", "101", "other")
@@ -92,15 +134,8 @@ CRIMES = Table(
             "recorded_date", "DATE", required=True, doc="first of the month when precision is month"
         ),
         Column("date_precision", "VARCHAR", required=True, choices=DATE_PRECISIONS),
-        Column("offence_code", "VARCHAR", doc="Home Office offence code when known"),
-        Column("offence_category", "VARCHAR", required=True, doc="data.police.uk crime category"),
-        Column("offence_group", "VARCHAR"),
-        Column("offence_subgroup", "VARCHAR"),
-        Column("domestic_abuse", "BOOLEAN", doc="NULL where the source has no markers"),
-        Column("hate", "BOOLEAN"),
-        Column("sharp_instrument", "BOOLEAN"),
-        Column("csa", "BOOLEAN", doc="child sexual abuse"),
-        Column("cse", "BOOLEAN", doc="child sexual exploitation"),
+        *_offence(category_required=True),
+        *_markers(),
         *_geo(),
         Column("last_outcome_label", "VARCHAR"),
         Column("context", "VARCHAR"),
@@ -150,20 +185,20 @@ STOP_SEARCHES = Table(
     (
         Column("force", "VARCHAR", required=True),
         Column("searched_at", "TIMESTAMP", required=True, doc="UTC"),
-        Column("search_type", "VARCHAR", required=True),
-        Column("part_of_operation", "BOOLEAN"),
+        Column("search_type", "VARCHAR", required=True, filterable=True),
+        Column("part_of_operation", "BOOLEAN", filterable=True),
         Column("operation", "VARCHAR"),
         Column("latitude", "DOUBLE", minimum=-90, maximum=90),
         Column("longitude", "DOUBLE", minimum=-180, maximum=180),
-        Column("gender", "VARCHAR"),
-        Column("age_range", "VARCHAR"),
-        Column("self_defined_ethnicity", "VARCHAR"),
-        Column("officer_defined_ethnicity", "VARCHAR"),
-        Column("legislation", "VARCHAR"),
-        Column("object_of_search", "VARCHAR"),
-        Column("outcome", "VARCHAR"),
-        Column("outcome_linked_to_object", "BOOLEAN"),
-        Column("removal_of_more_than_outer_clothing", "BOOLEAN"),
+        Column("gender", "VARCHAR", filterable=True),
+        Column("age_range", "VARCHAR", filterable=True),
+        Column("self_defined_ethnicity", "VARCHAR", filterable=True),
+        Column("officer_defined_ethnicity", "VARCHAR", filterable=True),
+        Column("legislation", "VARCHAR", filterable=True),
+        Column("object_of_search", "VARCHAR", filterable=True),
+        Column("outcome", "VARCHAR", filterable=True),
+        Column("outcome_linked_to_object", "BOOLEAN", filterable=True),
+        Column("removal_of_more_than_outer_clothing", "BOOLEAN", filterable=True),
         Column("area", "VARCHAR"),
         Column("district", "VARCHAR"),
     ),
@@ -178,11 +213,16 @@ INCIDENTS = Table(
         Column("force", "VARCHAR", required=True),
         Column("created_at", "TIMESTAMP", required=True),
         Column("arrived_at", "TIMESTAMP", doc="first officer on scene; NULL if not attended"),
-        Column("grade", "VARCHAR", required=True, choices=GRADES),
+        Column("grade", "VARCHAR", required=True, choices=GRADES, filterable=True),
         Column(
-            "incident_type", "VARCHAR", doc="call type, e.g. domestic, crime, asb, public_safety"
+            "incident_type",
+            "VARCHAR",
+            doc="call type, e.g. domestic, crime, asb, public_safety",
+            filterable=True,
         ),
-        Column("domestic_abuse", "BOOLEAN"),
+        Column(
+            "domestic_abuse", "BOOLEAN", doc="the incident's domestic-abuse flag", filterable=True
+        ),
         Column("area", "VARCHAR"),
         Column("district", "VARCHAR"),
     ),
@@ -196,7 +236,7 @@ CALLS = Table(
     (
         Column("call_id", "VARCHAR", required=True),
         Column("force", "VARCHAR", required=True),
-        Column("line", "VARCHAR", required=True, choices=CALL_LINES),
+        Column("line", "VARCHAR", required=True, choices=CALL_LINES, filterable=True),
         Column("received_at", "TIMESTAMP", required=True),
         Column("answered_seconds", "DOUBLE", minimum=0, doc="seconds to answer; NULL if abandoned"),
         Column("abandoned", "BOOLEAN", required=True),
@@ -213,9 +253,13 @@ SURVEY_RESPONSES = Table(
         Column("response_id", "VARCHAR", required=True),
         Column("force", "VARCHAR", required=True),
         Column(
-            "survey", "VARCHAR", required=True, doc="e.g. victim_satisfaction, public_confidence"
+            "survey",
+            "VARCHAR",
+            required=True,
+            doc="e.g. victim_satisfaction, public_confidence",
+            filterable=True,
         ),
-        Column("aspect", "VARCHAR", required=True, doc="e.g. whole_experience"),
+        Column("aspect", "VARCHAR", required=True, doc="e.g. whole_experience", filterable=True),
         Column("response_date", "DATE", required=True),
         Column("answer", "VARCHAR"),
         Column(
@@ -224,7 +268,10 @@ SURVEY_RESPONSES = Table(
         Column("area", "VARCHAR"),
         Column("district", "VARCHAR"),
         Column(
-            "crime_category", "VARCHAR", doc="for victim surveys: the crime the victim reported"
+            "crime_category",
+            "VARCHAR",
+            doc="for victim surveys: the crime the victim reported",
+            filterable=True,
         ),
     ),
     key=("response_id", "aspect"),
@@ -243,17 +290,144 @@ PERSON_LINKS = Table(
     doc="Links between crimes and pseudonymous people.",
 )
 
+STANDARD_FLAGS = (
+    "allocated",
+    "vcc_contact_due",
+    "vcc_contact_made",
+    "supervisory_review_due",
+    "supervisory_review_done",
+    "suspect_managed",
+)
+"""Per-standard crime-management flags of an investigation event: a proportion of one standard
+counts the events where it was met among those where it was due."""
+
 INVESTIGATIONS = Table(
     "investigations",
     (
         Column("crime_id", "VARCHAR", required=True),
-        Column("snapshot_date", "DATE", required=True),
-        Column("status", "VARCHAR"),
-        Column("compliant", "BOOLEAN", doc="meets the force's crime-management standard"),
+        Column("snapshot_date", "DATE", required=True, doc="the day of the event or audit"),
+        Column("status", "VARCHAR", doc="e.g. under_investigation, filed", filterable=True),
+        Column(
+            "compliant",
+            "BOOLEAN",
+            doc="meets the force's crime-management standard as a whole (every standard due met)",
+            filterable=True,
+        ),
+        Column(
+            "allocated",
+            "BOOLEAN",
+            doc="allocated to an investigator within the force's standard",
+            filterable=True,
+        ),
+        Column(
+            "vcc_contact_due",
+            "BOOLEAN",
+            doc="a Victim Care Contract contact fell due",
+            filterable=True,
+        ),
+        Column(
+            "vcc_contact_made",
+            "BOOLEAN",
+            doc="the Victim Care Contract contact due was made on time",
+            filterable=True,
+        ),
+        Column(
+            "supervisory_review_due",
+            "BOOLEAN",
+            doc="a supervisory review fell due",
+            filterable=True,
+        ),
+        Column(
+            "supervisory_review_done",
+            "BOOLEAN",
+            doc="the supervisory review due was done on time",
+            filterable=True,
+        ),
+        Column(
+            "suspect_managed",
+            "BOOLEAN",
+            doc="the named suspect is managed (arrested, interviewed or circulated) to standard; "
+            "NULL where there is no suspect",
+            filterable=True,
+        ),
+        Column("force", "VARCHAR", doc="NULL: the force of the crime (crimes table)"),
+        Column("district", "VARCHAR", doc="NULL: the district of the crime"),
+        Column("area", "VARCHAR"),
+        *_offence(),
+        *_markers(),
     ),
     key=("crime_id", "snapshot_date"),
     month_column="snapshot_date",
-    doc="Crime-management snapshots.",
+    doc="Crime-management events and audits, one row per investigation event. Offence, markers, "
+    "force and district left empty are taken from the crime.",
+)
+
+AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus")
+
+ACTIVITY_TYPES = (
+    "arrest",
+    "voluntary_interview",
+    "dispersal_authorisation",
+    "dispersal_direction",
+    "criminal_behaviour_order",
+    "community_protection_warning",
+    "community_protection_notice",
+    "closure_order",
+    "injunction",
+    "gang_injunction",
+    "knife_crime_prevention_order",
+    "stalking_protection_order",
+    "domestic_violence_protection_notice",
+    "domestic_violence_protection_order",
+    "sexual_harm_prevention_order",
+    "warrant",
+    "seizure",
+    "asset_recovery",
+    "fraud_referral",
+    "non_crime_investigation",
+    "sex_offender_visit",
+    "casefile_submission",
+    "pre_charge_submission",
+    "data_quality_audit",
+    "custody_detention",
+    "other",
+)
+"""What an activity record is: a power or order used, a referral, seizure, arrest, visit, file or
+audit finding. A force's own codes are mapped to these (`values:` in the mapping)."""
+
+ACTIVITIES = Table(
+    "activities",
+    (
+        Column("activity_id", "VARCHAR", required=True),
+        Column("force", "VARCHAR", required=True),
+        Column("activity_date", "DATE", required=True),
+        Column("activity_type", "VARCHAR", required=True, choices=ACTIVITY_TYPES, filterable=True),
+        Column(
+            "outcome",
+            "VARCHAR",
+            doc="status or result as the force records it, e.g. granted, breached, error_found",
+            filterable=True,
+        ),
+        Column(
+            "quantity",
+            "DOUBLE",
+            doc="amount of the activity in `unit` (e.g. pounds recovered, grams seized)",
+        ),
+        Column(
+            "unit", "VARCHAR", doc="unit of `quantity`, e.g. gbp, grams, items", filterable=True
+        ),
+        Column("person_id", "VARCHAR", doc="pseudonymous person, as in person_links; optional"),
+        Column("crime_id", "VARCHAR", doc="the crime the activity concerns; optional"),
+        Column("age_band", "VARCHAR", choices=AGE_BANDS, filterable=True),
+        Column("domestic_abuse", "BOOLEAN", filterable=True),
+        Column("gang_related", "BOOLEAN", doc="youth or gang violence work", filterable=True),
+        Column("area", "VARCHAR"),
+        Column("district", "VARCHAR"),
+    ),
+    key=("activity_id",),
+    month_column="activity_date",
+    doc="Police activity that is not a crime: one row per use of a power or order, referral, "
+    "seizure, arrest, visit, case file or audit finding.",
 )
 
 HO_RECORDED_CRIME = Table(
@@ -289,6 +463,7 @@ RECORD_TABLES: dict[str, Table] = {
         SURVEY_RESPONSES,
         PERSON_LINKS,
         INVESTIGATIONS,
+        ACTIVITIES,
         HO_RECORDED_CRIME,
     )
 }

@@ -14,7 +14,8 @@ from policeperf.store.database import Store
 from policeperf.store.schema import RECORD_TABLES
 
 ENGINE_TABLES = ("crimes", "outcomes", "incidents", "calls", "survey_responses", "asb_incidents",
-                 "stop_searches", "investigations", "ingest_batches", "coverage")  # fmt: skip
+                 "stop_searches", "investigations", "activities", "ingest_batches",
+                 "coverage")  # fmt: skip
 
 
 def export_parquet(

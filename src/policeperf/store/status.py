@@ -43,8 +43,15 @@ def store_status(store: Store) -> StoreStatus:
         status.tables[name] = int(store.scalar(f"SELECT count(*) FROM {name}"))
     for name, table in RECORD_TABLES.items():
         if status.tables[name] and "district" in table.column_names:
+            # An investigation with no district of its own is in its crime's district.
+            where = (
+                "district IS NULL AND crime_id NOT IN (SELECT crime_id FROM crimes "
+                "WHERE district IS NOT NULL)"
+                if name == "investigations"
+                else "district IS NULL"
+            )
             status.outside_districts[name] = int(
-                store.scalar(f"SELECT count(*) FROM {name} WHERE district IS NULL")
+                store.scalar(f"SELECT count(*) FROM {name} WHERE {where}")
             )
     status.coverage = coverage_rows(store)
     status.sources = store.fetch_dicts(

@@ -19,6 +19,8 @@ import pyarrow.csv as pacsv
 from policeperf.ingest.run import IngestReport, Progress, Starting, ingest_table
 from policeperf.outfile import replacing
 from policeperf.store import Store
+from policeperf.synth.activities import generate_activities, with_standards
+from policeperf.synth.calendar import fy_of
 from policeperf.synth.crimes import generate_crimes
 from policeperf.synth.people import generate_person_links
 from policeperf.synth.services import (
@@ -68,6 +70,12 @@ def write_demo_exports(out_dir: Path, *, seed: int = DEFAULT_SEED) -> list[Expor
         "asb": generate_asb(rng),
         "stop-searches": generate_stop_searches(rng),
     }
+    # Tables added since the calibration draw from their own stream, after the others.
+    extra = np.random.default_rng((seed, 1))
+    tables["investigations"] = with_standards(
+        extra, tables["investigations"], records.crimes, fy_of(records.recorded)
+    )
+    tables["activities"] = generate_activities(extra)
     exports = []
     for name, table in tables.items():
         path = out_dir / f"demo-{name}.csv"

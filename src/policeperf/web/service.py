@@ -142,7 +142,14 @@ class ResultsService:
         return frame
 
     def latest_month(self) -> date:
-        return self.months()[0]
+        months = self.months()
+        if not months:
+            # A data condition, said as one (409), not an index error (500).
+            raise PolicePerfError(
+                f"no measure of framework {self.framework.name!r} has data in this store for "
+                "the force; check the framework's record tables in 'policeperf status'"
+            )
+        return months[0]
 
     def months(self) -> list[date]:
         def make() -> list[date]:

@@ -20,6 +20,7 @@ from policeperf.framework.kinds.base import (
     both,
     count_where,
 )
+from policeperf.store.schema import STANDARD_FLAGS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -30,8 +31,10 @@ FIELD_TABLES = {
     "satisfied": "survey_responses",
     "compliant": "investigations",
     "abandoned": "calls",
+    **{flag: "investigations" for flag in STANDARD_FLAGS if not flag.endswith("_due")},
 }
-"""Each success flag and the record table that holds it."""
+"""Each success flag and the record table that holds it: an investigation standard met is a
+success, its `_due` flag the filter that picks the investigations it was due on."""
 
 
 def success_expr(t: ir.Table, m: Measure, where: Where) -> ir.BooleanValue:
