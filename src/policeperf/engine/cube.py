@@ -150,8 +150,10 @@ class Queries:
     def _template(self, label: str, sql: str) -> str | None:
         """`sql` with the reporting month as `MONTH_TOKEN`; None (not kept) unless that is
         certain: the month written as expected wherever the query depends on it."""
-        if self._month is None or MONTH_TOKEN in sql:
-            return None if MONTH_TOKEN in sql else sql
+        if MONTH_TOKEN in sql:
+            return None  # the placeholder's text is in the query itself (a filter's value)
+        if self._month is None:
+            return sql
         template = sql.replace(self._month, MONTH_TOKEN)
         if (template == sql and label not in MONTH_FREE) or self._iso in template:
             return None  # the month is written some other way: compile it every time
@@ -271,10 +273,16 @@ def _to_date(value: object) -> date:
 def _rollup(frame: pd.DataFrame, measure: Measure, has_den: bool) -> pd.DataFrame:
     """District rows -> rows for the force, each area and each district: sums by (period, key)
     in the order a sorted group-by gives (force by period, then areas and districts by period
-    and name). Worked with numpy on the few hundred rows of a measure, since three pandas
-    group-bys and a concat per measure cost more than the backend's scan."""
+    and name)."""
     cols = ["num", "den"] if has_den else ["num"]
     cols += [c for c in ("crimes", *LAG_COLUMNS) if c in frame]
+    return _measure_rows(_sums(frame, cols), measure, has_den, dict(zip(cols, cols, strict=True)))
+
+
+def _sums(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Sums of `cols` (NaN as 0) by period for the force, each area and each district. Worked
+    with numpy, once for every measure of a scan (the cells depend only on the rows), since
+    pandas group-bys per measure cost more than the backend's scan."""
     periods = frame["period"].to_numpy(dtype=object)
     values = [np.nan_to_num(frame[c].to_numpy(dtype=float)) for c in cols]  # as sum() skips NaN
     keys = (
@@ -295,7 +303,17 @@ def _rollup(frame: pd.DataFrame, measure: Measure, has_den: bool) -> pd.DataFram
         parts["level"].append(np.full(len(cells), level, dtype=object))
         for c, v in zip(cols, values, strict=True):
             parts[c].append(np.bincount(where, weights=v[held], minlength=len(cells)))
-    out = pd.DataFrame({c: np.concatenate(p) for c, p in parts.items()})
+    return pd.DataFrame({c: np.concatenate(p) for c, p in parts.items()})
+
+
+def _measure_rows(
+    sums: pd.DataFrame, measure: Measure, has_den: bool, source: Mapping[str, str]
+) -> pd.DataFrame:
+    """One measure's rows of `_sums`: `source` maps each of its columns (num, den, crimes,
+    lag0..) to the column of `sums` holding it."""
+    out = pd.DataFrame({c: sums[c] for c in ("period", "area", "level")})
+    for c, column in source.items():
+        out[c] = sums[column]
     out["measure_id"] = measure.id
     if not has_den:
         out["den"] = float("nan")
@@ -407,23 +425,32 @@ def build_cube(
                     frame["period"] = frame["period"].map(_to_date)
                     frame["area"] = frame["district"].map(area_of)
                     period_nums[set_name] = frame
+        if span is None:
+            continue
+        values = [c for c in raw.columns if "__" in c]
+        rolled: dict[str | None, pd.DataFrame] = {None: _sums(raw, values)}
+        for set_name, by_outcome in period_nums.items():
+            # Period rates: the scan's denominators beside the numerators by outcome month.
+            nums = [c for c in by_outcome.columns if "__" in c]
+            both = raw[["period", "area", "district", *values]].merge(
+                by_outcome[["period", "area", "district", *nums]],
+                on=["period", "area", "district"],
+                how="outer",
+            )
+            both = both[(both["period"] >= span[0]) & (both["period"] <= span[1])]
+            rolled[set_name] = _sums(both, [*values, *nums])
         for m in table_measures:
-            if span is None:
-                continue
             months[m.id] = span
-            names = {f"{m.id}__{c}": c for c in ("num", "den", "crimes", *LAG_COLUMNS)}
-            if m.kind == "outcome_rate" and m.rate_method == "period":
-                num = period_nums[m.outcome_set][["period", "area", "district", f"{m.id}__num"]]  # type: ignore[index]
-                den = raw[["period", "area", "district", f"{m.id}__den"]]
-                both = den.merge(num, on=["period", "area", "district"], how="outer")
-                both = both[(both["period"] >= span[0]) & (both["period"] <= span[1])]
-            else:
-                cols = [c for c in names if c in raw.columns]
-                both = raw[["period", "area", "district", *cols]]
-            both = both.rename(columns=names).fillna(dict.fromkeys(names.values(), 0))
-            if "lag0" in both:
-                both = both.assign(num=both["lag0"])
-            frames.append(_rollup(both, m, has_den=m.kind in ("proportion", "outcome_rate")))
+            has_den = m.kind in ("proportion", "outcome_rate")
+            period = m.kind == "outcome_rate" and m.rate_method == "period"
+            sums = rolled[m.outcome_set if period else None]
+            held_here = {c: f"{m.id}__{c}" for c in ("num", "den", "crimes", *LAG_COLUMNS)}
+            held_here = {c: col for c, col in held_here.items() if col in sums.columns}
+            if "lag0" in held_here:
+                held_here["num"] = held_here["lag0"]
+            cols = ["num", "den"] if has_den else ["num"]
+            cols += [c for c in ("crimes", *LAG_COLUMNS) if c in held_here]
+            frames.append(_measure_rows(sums, m, has_den, {c: held_here[c] for c in cols}))
 
     median_frames: list[pd.DataFrame] = []
     for m in measures:
