@@ -311,9 +311,8 @@ def _measure_rows(
 ) -> pd.DataFrame:
     """One measure's rows of `_sums`: `source` maps each of its columns (num, den, crimes,
     lag0..) to the column of `sums` holding it."""
-    out = pd.DataFrame({c: sums[c] for c in ("period", "area", "level")})
-    for c, column in source.items():
-        out[c] = sums[column]
+    names = ["period", "area", "level", *source]
+    out = sums[["period", "area", "level", *source.values()]].set_axis(names, axis=1)
     out["measure_id"] = measure.id
     if not has_den:
         out["den"] = float("nan")
