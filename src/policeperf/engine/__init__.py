@@ -103,7 +103,8 @@ def evaluate_backend(
     profile: ForceProfile | None = None,
     row_months: RowMonths = None,
 ) -> pd.DataFrame:
-    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables.
+    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables
+    (or the `Queries` over one: on a policeperf store, SQL compiled once and kept).
     `row_months` limits the rows to those months (None: every month of each series), or, as a
     mapping, the months of each area level; each row is the same as in the full table."""
     queries = backend if isinstance(backend, Queries) else Queries(backend)
@@ -248,7 +249,8 @@ def evaluate(
     `row_months` limits the rows to those months (e.g. only the reporting month), or, as a
     mapping of area level ('force', 'area', 'district') to months, the months of each level (a
     level not named has no rows): the series behind them are worked out in full, so each row is
-    as in the table of every month."""
+    as in the table of every month. The queries' compiled SQL is kept per user (see
+    `store.database.cache_dir`), so a repeated evaluation neither loads Ibis nor compiles."""
     from policeperf.store.database import store_state
 
     model = framework if isinstance(framework, Framework) else load_framework(framework)
