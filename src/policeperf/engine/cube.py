@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -131,7 +131,7 @@ class Queries:
             return build(self.backend).to_pandas()
         book = self._books[self._key]
         kept = book.get(label)
-        if isinstance(kept, dict):
+        if _well_formed(kept):
             sql = str(kept["sql"])
             sql = sql if self._month is None else sql.replace(MONTH_TOKEN, self._month)
         else:
@@ -164,6 +164,16 @@ class Queries:
         for key in sorted(self._changed):
             write_queries(key, self._books[key])
         self._changed.clear()
+
+
+def _well_formed(kept: object) -> TypeGuard[dict[str, Any]]:
+    """Whether a kept entry has the shape `_compiled` writes (a damaged file is compiled anew)."""
+    return (
+        isinstance(kept, dict)
+        and isinstance(kept.get("sql"), str)
+        and isinstance(kept.get("columns"), list)
+        and all(isinstance(c, list) and len(c) == 2 for c in kept["columns"])
+    )
 
 
 def _date_sql(month: date) -> str:

@@ -298,7 +298,10 @@ def fetch_frame(store: Store, sql: str, columns: Sequence[tuple[str, str]]) -> A
     frame = store.con.sql(sql).df()
     names = [name for name, _ in columns]
     if list(frame.columns) != names:
-        raise StoreError(f"a kept query returned columns {list(frame.columns)}, not {names}")
+        raise StoreError(
+            f"a kept query returned columns {list(frame.columns)}, not {names}; delete "
+            f"{cache_dir() / 'sql'} to compile the queries again"
+        )
     for name, kind in columns:
         col = frame[name]
         if kind == "date":
