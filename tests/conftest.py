@@ -36,6 +36,16 @@ def policeperf(
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def query_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Compiled queries are kept for the test session (CLI runs included), never in the user's
+    own cache folder."""
+    folder = tmp_path_factory.mktemp("query-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POLICEPERF_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store(tmp_path / "store.duckdb") as db:

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from ibis.common.exceptions import TableNotFound
 
 from policeperf.calendar import add_months, parse_month
 from policeperf.engine import compare, schema
-from policeperf.engine.aggregate import Scope, columns_held, measure_columns
+from policeperf.engine.aggregate import Scope, held_counts, held_expr, measure_columns
 from policeperf.engine.availability import TABLE_LABELS
-from policeperf.engine.cube import Cube, build_cube
+from policeperf.engine.cube import Cube, Queries, build_cube
 from policeperf.engine.results import VERDICT_MONTHS, Context, evaluate_cube
 from policeperf.errors import PolicePerfError
 from policeperf.framework import Framework, load_framework
@@ -29,14 +28,28 @@ from policeperf.framework.profile import ForceProfile, load_profile, resolve_pro
 __all__ = ["evaluate", "evaluate_backend"]
 
 
-def _coverage(backend: Any, force: str) -> dict[str, set[date]] | None:
+def _missing_table(exc: Exception) -> bool:
+    """Whether `exc` is the backend saying a table does not exist (Ibis is loaded only when a
+    query was being built, so only then can this be that)."""
+    from ibis.common.exceptions import TableNotFound
+
+    return isinstance(exc, TableNotFound)
+
+
+def _coverage(queries: Queries, force: str) -> dict[str, set[date]] | None:
     """Record table -> months received for `force`; None when the backend holds no coverage
     table (then every month of a measure's record span is taken as received)."""
-    try:
+
+    def received(backend: Any) -> Any:
         t = backend.table("coverage")
-    except TableNotFound:
-        return None
-    frame = t.filter(t.force == force).select("table_name", "month").distinct().to_pandas()
+        return t.filter(t.force == force).select("table_name", "month").distinct()
+
+    try:
+        frame = queries.run("coverage", received)
+    except Exception as exc:
+        if _missing_table(exc):
+            return None
+        raise
     out: dict[str, set[date]] = {}
     for table, month in zip(frame["table_name"], frame["month"], strict=True):
         ts = pd.Timestamp(month)
@@ -91,13 +104,15 @@ def evaluate_backend(
     profile: ForceProfile | None = None,
     row_months: RowMonths = None,
 ) -> pd.DataFrame:
-    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables.
+    """Evaluate `framework` for the reporting `month` on any Ibis backend holding the tables
+    (or the `Queries` over one: on a policeperf store, SQL compiled once and kept).
     `row_months` limits the rows to those months (None: every month of each series), or, as a
     mapping, the months of each area level; each row is the same as in the full table."""
+    queries = backend if isinstance(backend, Queries) else Queries(backend)
     chosen = force or framework.force
     if not chosen:
-        crimes = backend.table("crimes")
-        forces = sorted(crimes.select("force").distinct().to_pandas()["force"].dropna())
+        held = queries.run("forces", lambda b: b.table("crimes").select("force").distinct())
+        forces = sorted(held["force"].dropna())
         if len(forces) != 1:
             raise PolicePerfError(
                 f"framework {framework.name!r} names no force and the store holds {len(forces)}; "
@@ -108,8 +123,10 @@ def evaluate_backend(
     reporting = _month(month)
     profile = profile or resolve_profile(chosen)
     districts = pd.DataFrame(profile.district_areas(), columns=["district", "area"], dtype="object")
-    coverage = _coverage(backend, chosen)
-    cube = build_cube(backend, framework, Scope(force=chosen, last_month=reporting), districts)
+    if queries.store is not None:
+        queries.use(_query_inputs(framework, profile), month=reporting)
+    coverage = _coverage(queries, chosen)
+    cube = build_cube(queries, framework, Scope(force=chosen, last_month=reporting), districts)
     first = min((min(m) for m in (coverage or {}).values() if m), default=None)
     if (not cube.months and not coverage) or (first is not None and first > reporting):
         held = f"; the store's data for it starts {first:%Y-%m}" if first else ""
@@ -119,8 +136,9 @@ def evaluate_backend(
     unknown, warnings = _profile_problems(profile, cube)
     ctx = Context(framework, reporting, profile.population_by_geography(), stamp, store_state,
                   coverage=coverage, geographies=_geographies(profile),
-                  unsupported=_unsupported(backend, framework, scope, cube.held), unknown_geographies=unknown,
+                  unsupported=_unsupported(queries, framework, scope, cube.held), unknown_geographies=unknown,
                   row_months=_row_months(row_months, whole_months=framework.settings.multiple_testing != "none"))  # fmt: skip
+    queries.save()
     results = evaluate_cube(cube, ctx)
     settings = framework.settings
     results = compare.compare_areas(results, compare.methods_for(framework),
@@ -130,6 +148,23 @@ def evaluate_backend(
                          month=reporting.isoformat(), as_at=stamp, store_state=store_state,
                          warnings=warnings)  # fmt: skip
     return results
+
+
+def _query_inputs(framework: Framework, profile: ForceProfile) -> dict[str, object]:
+    """What the queries' SQL is written from, besides the code and the reporting month: the
+    framework (its force and settings included), the profile's districts and areas, and the
+    reference data written into the SQL (harm weights, outcome sets)."""
+    from policeperf.framework.loader import harm_weights
+    from policeperf.reference import outcome_sets
+
+    harm = any(m.kind == "harm" for *_, m in framework.measures())
+    weights = harm_weights(framework.settings, framework.force) if harm else None
+    return {
+        "framework": framework.model_dump(mode="json"),
+        "districts": profile.district_areas(),
+        "harm": None if weights is None else vars(weights),
+        "outcome_sets": {name: vars(s) for name, s in sorted(outcome_sets().items())},
+    }
 
 
 def _unsupported(
@@ -142,12 +177,23 @@ def _unsupported(
     for *_, m in framework.measures():
         for column in measure_columns(m):
             by_table.setdefault(m.table, {}).setdefault(column, []).append(m.id)
+    queries = backend if isinstance(backend, Queries) else Queries(backend)
     out: dict[str, str] = {}
     for table, columns in by_table.items():
-        try:
-            held = counted.get(table) or columns_held(backend, table, scope, list(columns))
-        except TableNotFound:
-            continue
+        held = counted.get(table)
+        if not held:
+            wanted = list(columns)
+
+            def count(b: Any, table: str = table, wanted: list[str] = wanted) -> Any:
+                return held_expr(b, table, scope, wanted)
+
+            try:
+                frame = queries.run(f"held {table}", count)
+            except Exception as exc:
+                if _missing_table(exc):
+                    continue
+                raise
+            held = held_counts(frame, wanted)
         if held["*"] == 0:
             continue  # no records at all: that is no data, said per month
         for column, ids in columns.items():
@@ -212,13 +258,15 @@ def evaluate(
     as in the table of every month. With `typed`, the columns have the dtypes declared in
     `engine.schema` (months as datetime64, counts as nullable integers, flags as nullable
     booleans, verdicts and statuses as categories); without, months are `datetime.date` and
-    figures plain floats, as the report, dashboard and exports read them."""
-    from policeperf.store.database import ibis_backend, store_state
+    figures plain floats, as the report, dashboard and exports read them. The queries' compiled
+    SQL is kept per user (see `store.database.cache_dir`), so a repeated evaluation neither
+    loads Ibis nor compiles."""
+    from policeperf.store.database import store_state
 
     model = framework if isinstance(framework, Framework) else load_framework(framework)
     if isinstance(profile, Path):
         profile = load_profile(profile)
-    results = evaluate_backend(ibis_backend(store), model, month, force=force or (profile.force if profile else None),
+    results = evaluate_backend(Queries(store=store), model, month, force=force or (profile.force if profile else None),
                                as_at=as_at, store_state=store_state(store), profile=profile,
                                row_months=row_months)  # fmt: skip
     return schema.typed(results) if typed else results

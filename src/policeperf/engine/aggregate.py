@@ -15,17 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.types as ir
 import pandas as pd
 
 from policeperf.framework.kinds import kind
 from policeperf.framework.kinds.base import both, count_where
 from policeperf.framework.kinds.values import VALUES
 from policeperf.framework.models import Filters, FilterValue, Measure
-from policeperf.reference import OutcomeSet
-from policeperf.reference.harm_weights import HarmWeights
+
+if TYPE_CHECKING:
+    # Ibis is imported where expressions are built: an evaluation whose SQL is kept compiled
+    # builds none and need not load it.
+    import ibis
+    import ibis.expr.types as ir
+
+    from policeperf.reference import OutcomeSet
+    from policeperf.reference.harm_weights import HarmWeights
 
 MONTH_COLUMN = {
     "crimes": "recorded_date",
@@ -74,8 +80,19 @@ def columns_held(
 ) -> dict[str, int]:
     """How many of the force's records there are (`*`) and how many have a value in each column:
     one scan of the table."""
+    return held_counts(held_expr(backend, table, scope, columns).to_pandas(), columns)
+
+
+def held_expr(
+    backend: ibis.BaseBackend, table: str, scope: Scope, columns: Sequence[str]
+) -> ir.Table:
+    """The one-row count behind `columns_held`."""
     t = base_table(backend, table, scope)
-    counts = t.aggregate(__rows=t.count(), **{c: t[c].count() for c in columns}).to_pandas()
+    return t.aggregate(__rows=t.count(), **{c: t[c].count() for c in columns})
+
+
+def held_counts(counts: pd.DataFrame, columns: Sequence[str]) -> dict[str, int]:
+    """`held_expr`'s row as `columns_held` gives it."""
     return {"*": int(counts["__rows"].iloc[0])} | {c: int(counts[c].iloc[0]) for c in columns}
 
 
@@ -105,6 +122,8 @@ def _month(column: ir.Value) -> ir.DateValue:
 
 
 def _last_sunday(year: ir.IntegerValue, month: int) -> ir.DateValue:
+    import ibis
+
     last = ibis.date(year, month, 31)
     return last - ((last.day_of_week.index() + 1) % 7).as_interval("D")
 
@@ -112,6 +131,8 @@ def _last_sunday(year: ir.IntegerValue, month: int) -> ir.DateValue:
 def uk_local(ts: ir.TimestampValue) -> ir.TimestampValue:
     """A UTC timestamp as UK local time (British Summer Time from 01:00 UTC on the last Sunday of
     March to 01:00 UTC on the last Sunday of October), written as Ibis so every backend agrees."""
+    import ibis
+
     start = _last_sunday(ts.year(), 3).cast("timestamp") + ibis.interval(hours=1)
     end = _last_sunday(ts.year(), 10).cast("timestamp") + ibis.interval(hours=1)
     return ibis.ifelse((ts >= start) & (ts < end), ts + ibis.interval(hours=1), ts)
@@ -287,6 +308,8 @@ def period_numerator_expr(
     """Period-method numerators: crimes counted in the month of their first outcome in the set.
     An outcome dated before its crime was recorded counts in the month the crime was recorded,
     the first month both were known, so a past month's figure is the same in every later run."""
+    import ibis
+
     joined = crimes.join(first, "crime_id")
     column = joined[f"first_{outcome_set}"]
     joined = joined.filter(column.notnull()).mutate(
@@ -306,6 +329,8 @@ def median_exprs(t: ir.Table, m: Measure, areas: ir.Table) -> dict[tuple[str, st
     """Medians by (area level, window): window 'month', 'r12' (12 months ending each month) or
     'fy' (financial year). Columns: period key, area, value, n. Medians do not add up, so areas
     are attached to the records here."""
+    import ibis
+
     t = with_area(t, areas)
     value = median_value(t, m)
     rows = t.filter(both(filter_expr(t, m.filters), value.notnull())).mutate(
@@ -331,6 +356,8 @@ def median_exprs(t: ir.Table, m: Measure, areas: ir.Table) -> dict[tuple[str, st
 
 def areas_table(districts: pd.DataFrame) -> ir.Table:
     """The force's districts and areas as an in-memory table for joins."""
+    import ibis
+
     frame = districts.rename(columns={"district": "district_ref"})[["district_ref", "area"]]
     if frame.empty:
         frame = pd.DataFrame(
@@ -342,6 +369,8 @@ def areas_table(districts: pd.DataFrame) -> ir.Table:
 def with_harm(t: ir.Table, weights: HarmWeights) -> ir.Table:
     """Attach `harm_weight` (days) to each crime: by offence code, else by category; NULL for
     excluded (proactive) categories and for crimes the table does not cover."""
+    import ibis
+
     codes = ibis.memtable(
         pd.DataFrame(
             {"harm_code": list(weights.by_code), "harm_code_days": list(weights.by_code.values())}

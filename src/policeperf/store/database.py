@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -278,3 +278,86 @@ def store_state(store: Store) -> str:
         "SELECT count(*), coalesce(max(batch_id), 0), coalesce(sum(rows_accepted), 0) FROM ingest_batches"
     )[0]
     return f"batches={row[0]};last={row[1]};rows={row[2]}"
+
+
+CACHE_ENV = "POLICEPERF_CACHE"
+COLUMN_KINDS = ("date", "string", "int64", "float64")
+"""The column types a cached query may return: what the engine's queries give."""
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where compiled queries are kept: `$POLICEPERF_CACHE`, else the user's cache folder
+    (`$XDG_CACHE_HOME/policeperf`, `~/.cache/policeperf`, on Windows `%LOCALAPPDATA%`). Per
+    user rather than beside the store, so a read-only store (a shared drive, a published
+    file) is served from cache too and no store folder fills with files."""
+    env = os.environ if environ is None else environ
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    if os.name == "nt" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "policeperf" / "cache"
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "policeperf"
+
+
+def read_queries(key: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The compiled queries kept under `key` (label -> {"sql", "columns"}); empty when there
+    are none or the file cannot be read (a cache is never a reason to fail)."""
+    import json
+
+    try:
+        text = (cache_dir(environ) / "sql" / f"{key}.json").read_text(encoding="utf-8")
+        book = json.loads(text)
+    except (OSError, ValueError):
+        return {}
+    return book if isinstance(book, dict) else {}
+
+
+def write_queries(
+    key: str, queries: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> None:
+    """Keep compiled queries under `key`: written to a temporary file and renamed, so a reader
+    never sees half a file; nothing is kept when the cache folder cannot be written."""
+    import json
+    import tempfile
+
+    folder = cache_dir(environ) / "sql"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False
+        ) as f:
+            json.dump(queries, f, sort_keys=True)
+        os.replace(f.name, folder / f"{key}.json")
+    except OSError:
+        return
+
+
+def fetch_frame(store: Store, sql: str, columns: Sequence[tuple[str, str]]) -> Any:
+    """Run `sql` on the store and return a pandas frame typed as Ibis' `to_pandas` types it
+    (dates as datetime64[s], integers as int64 or, with a missing value, float64, text as
+    pandas' string type where pandas infers it, even for a column of nulls), so a query
+    run from its kept SQL gives the frame the engine's Ibis expression gives. `columns`: each
+    result column's name and kind (`COLUMN_KINDS`)."""
+    import numpy as np
+    import pandas as pd
+
+    frame = store.con.sql(sql).df()
+    names = [name for name, _ in columns]
+    if list(frame.columns) != names:
+        raise StoreError(
+            f"a kept query returned columns {list(frame.columns)}, not {names}; delete "
+            f"{cache_dir() / 'sql'} to compile the queries again"
+        )
+    for name, kind in columns:
+        col = frame[name]
+        if kind == "date":
+            frame[name] = col.astype("datetime64[s]")
+        elif kind == "int64":
+            frame[name] = col.astype("float64" if col.hasnans else "int64")
+        elif kind == "float64":
+            frame[name] = col.astype("float64")
+        elif pd.options.future.infer_string:  # pandas' string type, a column of nulls too
+            frame[name] = col.astype(pd.StringDtype(na_value=np.nan))
+        else:
+            frame[name] = col.astype(object)
+    return frame
