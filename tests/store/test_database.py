@@ -181,3 +181,18 @@ def test_status_counts_an_investigation_outside_the_districts_only_when_its_crim
             "('C9', '2021-02-01', 'Hunton')"
         )
         assert store_status(db).outside_districts["investigations"] == 2
+
+
+def test_a_store_refused_read_only_for_migrating_can_be_opened_for_writing_at_once(
+    tmp_path: Path,
+) -> None:
+    """`status` opens read-only, and on an older store opens again for writing to migrate it:
+    the refused connection must be closed, or DuckDB refuses the second one."""
+    path = tmp_path / "old.duckdb"
+    with Store(path) as db:
+        db.execute("UPDATE schema_meta SET value = ? WHERE key = 'schema_version'",
+                   [str(SCHEMA_VERSION - 1)])  # fmt: skip
+    with pytest.raises(StoreError, match="needs migrating"):
+        Store(path, read_only=True)
+    with Store(path, migrations={SCHEMA_VERSION - 1: lambda con: None}) as db:
+        assert db.schema_version == SCHEMA_VERSION

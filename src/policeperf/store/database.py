@@ -116,9 +116,14 @@ class Store:
         if not read_only:
             # Fold the write-ahead log into the file less often: many small batches commit faster.
             self.con.execute(f"SET checkpoint_threshold = '{WAL_THRESHOLD}'")
-        self._ensure_schema(MIGRATIONS if migrations is None else migrations)
-        if existed and not read_only:
-            self.check_integrity()
+        try:
+            self._ensure_schema(MIGRATIONS if migrations is None else migrations)
+            if existed and not read_only:
+                self.check_integrity()
+        except BaseException:
+            # A store refused here must not stay open: the caller may reopen it for writing.
+            self.con.close()
+            raise
 
     # -- schema ---------------------------------------------------------------------------------
 
