@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from policeperf.engine import funnel as fn
+from policeperf.engine import rank_interval as ri
 from policeperf.engine.national_compare import (
     NOT_AVAILABLE,
     Comparison,
@@ -148,6 +149,37 @@ class NationalView:
     """The national sources and years the figures come from."""
 
 
+@dataclass(frozen=True)
+class LeagueRow:
+    """One force in a ranked table: its figure, rank with interval and funnel verdict."""
+
+    force: str
+    code: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    rank: int | None
+    rank_low: int | None
+    rank_high: int | None
+    rank_of: int | None
+    funnel_verdict: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class League:
+    """Every force on one measure and year, ranked (1 = lowest) with 95% intervals; absent
+    forces last, with their reasons."""
+
+    measure: NationalMeasure
+    year: str
+    rows: tuple[LeagueRow, ...]
+    rank_method: str
+    funnel_method: str
+    basis: str
+
+
 def financial_year_ending(month: date) -> str:
     """The financial year whose last month is the latest March at or before `month`.
 
@@ -168,7 +200,9 @@ def year_end(year: str) -> date:
 
 
 def previous_year(year: str) -> str:
-    """>>> previous_year("2019/20")
+    """The financial year before `year`.
+
+    >>> previous_year("2019/20")
     '2018/19'
     """
     start = int(year[:4]) - 1
@@ -201,46 +235,68 @@ def national_year(store: Store, month: date) -> tuple[str | None, str]:
     return chosen, f"{chosen}: {rule}"
 
 
-def year_totals(
+def source_totals(
     store: Store, year: str, forces: tuple[ForceRef, ...]
-) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
-    """Offences recorded (fraud excluded) per force code in financial year `year`: the PRC table
-    for forces it holds in full, else the rolling-year total to March. Returns (totals, source
-    of each total, reason each other force has none)."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Offences recorded (fraud excluded) per force code in financial year `year`, from each
+    source that holds the force's whole year: (PRC table, rolling-year total to March)."""
     tables = _tables(store)
-    months_prc: dict[str, int] = {}
+    start = date(year_end(year).year - 1, 4, 1)
     prc: dict[str, float] = {}
     if PRC in tables:
-        months_prc = {str(f): int(n) for f, n in store.fetchall(
+        months = {str(f): int(n) for f, n in store.fetchall(
             "SELECT force, count(DISTINCT month) FROM coverage WHERE table_name = ? "
-            "AND month BETWEEN ? AND ? GROUP BY force",
-            [PRC, date(year_end(year).year - 1, 4, 1), year_end(year)])}  # fmt: skip
-        prc = {str(c): float(n) for c, n in store.fetchall(
+            "AND month BETWEEN ? AND ? GROUP BY force", [PRC, start, year_end(year)])}  # fmt: skip
+        counts = {str(c): float(n) for c, n in store.fetchall(
             f"SELECT force_code, sum(offences) FROM {PRC} WHERE financial_year = ? GROUP BY 1",
             [year])}  # fmt: skip
+        prc = {f.code: counts.get(f.code, 0.0) for f in forces if months.get(f.name, 0) == 12}
     rolling: dict[str, float] = {}
     if ROLLING in tables:
         rolling = {str(c): float(n) for c, n in store.fetchall(
             f"SELECT force_code, sum(offences) FROM {ROLLING} WHERE period_end = ? "
             "AND period_start = ? AND NOT list_contains(?, offence_group) GROUP BY 1",
-            [year_end(year), date(year_end(year).year - 1, 4, 1), list(FRAUD_GROUPS)])}  # fmt: skip
-    totals: dict[str, float] = {}
+            [year_end(year), start, list(FRAUD_GROUPS)])}  # fmt: skip
+    return prc, rolling
+
+
+def year_pairs(
+    store: Store, year: str, base: str, forces: tuple[ForceRef, ...]
+) -> tuple[dict[str, tuple[float, float]], dict[str, str], dict[str, str]]:
+    """Each force's offences in `year` and `base`, both from one publication where one holds
+    both years (the rolling-year totals first: one series, revised together; then the PRC
+    tables), else from one source each. Returns (code -> (year, base), code -> sources, code ->
+    reason a force has no pair)."""
+    prc_now, rolling_now = source_totals(store, year, forces)
+    prc_then, rolling_then = source_totals(store, base, forces)
+    to = f"12 months to March {year_end(year).year} and to March {year_end(base).year}"
+    pairs: dict[str, tuple[float, float]] = {}
     sources: dict[str, str] = {}
     absent: dict[str, str] = {}
-    for force in forces:
-        if months_prc.get(force.name, 0) == 12:
-            totals[force.code] = prc.get(force.code, 0.0)
-            sources[force.code] = f"Home Office PRC PFA table {year}"
-        elif force.code in rolling:
-            totals[force.code] = rolling[force.code]
-            sources[force.code] = f"rolling-year totals, 12 months to March {year_end(year).year}"
-        else:
-            absent[force.code] = (
-                f"{force.short_name} has no recorded crime total for {year} "
-                f"(PRC tables: {_held(store, PRC, tables)}; rolling-year totals: "
-                f"{_rolling_held(store, tables)})"
+    tables = _tables(store)
+    for f in forces:
+        c = f.code
+        if c in rolling_now and c in rolling_then:
+            pairs[c], sources[c] = (rolling_now[c], rolling_then[c]), f"rolling-year totals, {to}"
+        elif c in prc_now and c in prc_then:
+            pairs[c], sources[c] = (
+                (prc_now[c], prc_then[c]),
+                f"Home Office PRC PFA tables {year} and {base}",
             )
-    return totals, sources, absent
+        elif (c in prc_now or c in rolling_now) and (c in prc_then or c in rolling_then):
+            pairs[c] = (
+                prc_now.get(c, rolling_now.get(c, 0.0)),
+                prc_then.get(c, rolling_then.get(c, 0.0)),
+            )
+            sources[c] = (f"{'PRC PFA table' if c in prc_now else 'rolling-year totals'} {year} "
+                          f"and {'PRC PFA table' if c in prc_then else 'rolling-year totals'} {base} "
+                          "(two publications)")  # fmt: skip
+        else:
+            missing = year if c not in prc_now and c not in rolling_now else base
+            absent[c] = (f"{f.short_name} has no recorded crime total for {missing} (PRC tables: "
+                         f"{_held(store, PRC, tables)}; rolling-year totals: "
+                         f"{_rolling_held(store, tables)})")  # fmt: skip
+    return pairs, sources, absent
 
 
 def _held(store: Store, table: str, tables: set[str]) -> str:
@@ -261,22 +317,22 @@ def change_row(
     Wales (pooled over forces held in both years) and its peers."""
     base = previous_year(year)
     forces = reference.territorial()
-    now, now_src, now_absent = year_totals(store, year, forces)
-    then, then_src, then_absent = year_totals(store, base, forces)
-    both = sorted(set(now) & set(then))
+    pairs, sources, absent = year_pairs(store, year, base, forces)
+    now = {c: p[0] for c, p in pairs.items()}
+    then = {c: p[1] for c, p in pairs.items()}
+    both = sorted(pairs)
     label = "Recorded crime (excluding fraud): change on the previous year"
     method = (f"% change in offences recorded, {year} against {base} (counts, not rates: one "
               "population estimate is held)")  # fmt: skip
     if force.code not in both:
-        reason = now_absent.get(force.code) or then_absent.get(force.code) or ""
+        reason = absent.get(force.code, "")
         return _no_change(label, year, base, f"{method}; {reason}", reason)
-    sources = sorted({now_src[force.code], then_src[force.code]})
-    method += "; from " + " and ".join(sources)
+    method += f"; from {sources[force.code]}"
 
     def pct(code: str) -> float:
         return (now[code] - then[code]) / then[code] * 100.0
 
-    missing = sorted(c for c in (set(now_absent) | set(then_absent)))
+    missing = sorted(absent)
     ew_note = (f"all {len(both)} forces held in both years" if not missing else
                f"{len(both)} forces held in both years; absent, not counted: "
                + ", ".join(reference.by_code(c).short_name for c in missing))  # fmt: skip
@@ -310,14 +366,17 @@ def change_row(
         measure=label, year=year, baseline_year=base, value=value,
         numerator=now[force.code], denominator=then[force.code], england_wales=ew,
         england_wales_method=f"England and Wales: pooled change of the territorial forces' "
-        f"offences, this force included ({ew_note})",
+        f"offences, this force included ({ew_note}); each force's two years from one "
+        "publication where one holds both",
         **peer, method=method, status="ok", reason="",  # type: ignore[arg-type]
     )  # fmt: skip
 
 
 def _pooled(now: list[float], then: list[float]) -> float:
-    """>>> _pooled([110.0, 90.0], [100.0, 100.0])
-    0.0
+    """The % change of pooled counts (weighted by the baseline counts).
+
+    >>> _pooled([120.0, 90.0], [100.0, 100.0])
+    5.0
     """
     return (sum(now) - sum(then)) / sum(then) * 100.0
 
@@ -378,8 +437,8 @@ def limits_at(size: float, f: fn.Funnel, scale: fn.Scale) -> LimitPoint:
     1,000; proportions in %), by the same formulas `funnel` applies at each force's size.
 
     >>> f = fn.funnel([100.0], [1000.0], target=100.0, scale="rate", per=1000.0, adjustment="none")
-    >>> round(limits_at(1000.0, f, "rate").upper_95, 3)
-    121.0
+    >>> round(limits_at(1000.0, f, "rate").upper_95, 3)  # (1 + 1.96 x 0.05)^2 x 100
+    120.56
     """
     if scale == "rate":
         expected = size * f.target / PER
@@ -456,3 +515,57 @@ def national_view(
         sources.append(f"Change on {change.baseline_year}: {change.method.split('; from ', 1)[-1]}")
     return NationalView(force_name, month, year, rule, comparison, (change,), funnels, "ok", "",
                         tuple(dict.fromkeys(sources)))  # fmt: skip
+
+
+def national_years(store: Store) -> list[str]:
+    """Financial years the PRC tables or the outcomes data hold, latest first."""
+    tables = _tables(store)
+    years: set[str] = set()
+    for table in (PRC, "national_outcomes"):
+        if table in tables:
+            rows = store.fetchall(f"SELECT DISTINCT financial_year FROM {table}")
+            years.update(str(r[0]) for r in rows)
+    return sorted(years, reverse=True)
+
+
+def league(
+    store: Store,
+    reference: ForceReference,
+    measure: NationalMeasure,
+    year: str,
+    *,
+    adjustment: fn.Adjustment = "additive",
+    simulations: int = ri.SIMULATIONS,
+    seed: int = ri.SEED,
+) -> League:
+    """Every territorial force on `measure` in `year`: rank with interval and funnel verdict
+    for the forces held; the others listed as not available with their reason, never ranked."""
+    forces = reference.territorial()
+    figures = measure_figures(store, measure, year, forces)
+    codes = sorted(figures.held)
+    nums = [figures.held[c].numerator for c in codes]
+    dens = [figures.held[c].denominator for c in codes]
+    rows: list[LeagueRow] = []
+    funnel_method = NOT_AVAILABLE
+    if codes:
+        rate = measure.kind == "rate"
+        target = sum(nums) / sum(dens) * (PER if rate else 1.0)
+        f = fn.funnel(nums, dens, target=target, scale=measure.kind, per=PER,
+                      adjustment=adjustment)  # fmt: skip
+        funnel_method = f.method() + f"; phi {f.phi:,.1f}, tau2 {f.tau2:.5f}"
+        ranks = ri.rank_intervals(nums, dens, kind=measure.kind, simulations=simulations,
+                                  seed=seed)  # fmt: skip
+        for c, rank, point in zip(codes, ranks, f.points, strict=True):
+            held = figures.held[c]
+            rows.append(LeagueRow(
+                reference.by_code(c).short_name, c, held.value(measure.kind), held.numerator,
+                held.denominator, rank.rank, rank.low, rank.high, rank.of, point.verdict, "ok", "",
+            ))  # fmt: skip
+        rows.sort(key=lambda r: (r.rank or 0, r.force))
+    for c, reason in sorted(
+        figures.absent.items(), key=lambda kv: reference.by_code(kv[0]).short_name
+    ):
+        rows.append(LeagueRow(reference.by_code(c).short_name, c, None, None, None, None, None,
+                              None, None, NOT_AVAILABLE, "no_data", reason))  # fmt: skip
+    return League(measure, year, tuple(rows), ri.method(simulations, seed), funnel_method,
+                  figures.basis)  # fmt: skip
