@@ -97,17 +97,16 @@ def test_data_strings_are_escaped(national_store: Path) -> None:
 
 def test_the_page_in_a_browser_offline(national_store: Path, chromium: str) -> None:
     outside: list[str] = []
-    with Server(Settings(store=national_store, port=free_port())) as server:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))  # fmt: skip
-            page.goto(server.url + "/national")
-            page.select_option("select[name=force]", "Kent")
-            page.wait_for_url("**force=Kent**")
-            expect(page.locator("h1")).to_contain_text("Recorded crime (excluding fraud), 2019/20")
-            expect(page.locator("#league tbody tr")).to_have_count(43)
-            expect(page.locator("#league tr.level-force")).to_contain_text("Kent")
-            assert page.locator("figure.chart svg path").count() > 3
-            browser.close()
+    with Server(Settings(store=national_store, port=free_port())) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))  # fmt: skip
+        page.goto(server.url + "/national")
+        page.select_option("select[name=force]", "Kent")
+        page.wait_for_url("**force=Kent**")
+        expect(page.locator("h1")).to_contain_text("Recorded crime (excluding fraud), 2019/20")
+        expect(page.locator("#league tbody tr")).to_have_count(43)
+        expect(page.locator("#league tr.level-force")).to_contain_text("Kent")
+        assert page.locator("figure.chart svg path").count() > 3
+        browser.close()
     assert outside == []
