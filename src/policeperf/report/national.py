@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -212,10 +213,15 @@ def funnel_spec(view: FunnelView) -> dict[str, Any]:
             lines.append({"size": lim.size, "value": value, "limit": limit, "line": line})
     centre = [{"size": view.limits[0].size, "value": view.target},
               {"size": view.limits[-1].size, "value": view.target}]  # fmt: skip
-    names = {k: dataset_name(v) for k, v in (("p", points), ("l", lines), ("c", centre))}
+    mine = [p for p in points if p["role"] == ROLE_ORDER[0]]
+    names = {
+        k: dataset_name(v) for k, v in (("p", points), ("l", lines), ("c", centre), ("m", mine))
+    }
+    sizes = [lim.size for lim in view.limits]
+    ticks = [10.0**k for k in range(int(math.log10(min(sizes))), int(math.log10(max(sizes))) + 2)]
     x = {"field": "size", "type": "quantitative", "title": view.size_label.capitalize() + " (log scale)",
-         "scale": {"type": "log"}}  # fmt: skip
-    y = {"field": "value", "type": "quantitative", "title": f"{view.measure} ({view.unit})",
+         "scale": {"type": "log"}, "axis": {"values": ticks, "format": "~s"}}  # fmt: skip
+    y = {"field": "value", "type": "quantitative", "title": view.unit.capitalize(),
          "scale": {"domain": [low, high], "zero": False, "nice": False}}  # fmt: skip
     return {
         "$schema": SCHEMA,
@@ -237,8 +243,12 @@ def funnel_spec(view: FunnelView) -> dict[str, Any]:
                                     "scale": {"domain": ROLE_ORDER, "range": ROLE_SHAPES}},
                           "color": {"field": "role", "type": "nominal", "title": "Force",
                                     "scale": {"domain": ROLE_ORDER, "range": ROLE_COLOURS}}}},
+            {"data": {"name": names["m"]},
+             "mark": {"type": "point", "shape": ROLE_SHAPES[0], "filled": True, "size": 160,
+                      "color": ROLE_COLOURS[0], "stroke": "#1b1b1b", "strokeWidth": 0.5},
+             "encoding": {"x": x, "y": y}},
         ],
-        "datasets": {names["p"]: points, names["l"]: lines, names["c"]: centre},
+        "datasets": {names["p"]: points, names["l"]: lines, names["c"]: centre, names["m"]: mine},
     }  # fmt: skip
 
 
