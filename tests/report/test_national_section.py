@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -241,6 +242,10 @@ def test_data_strings_are_escaped_and_inert_in_spreadsheets(
     html = render_html(report)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    section_html = html[html.index('<section id="compare"') :]
+    assert re.search(
+        r'<p class="para notice"><span class="num">\d+\.1</span> Not available: ', section_html
+    )
     (row,) = list(csv.DictReader(io.StringIO(section_csv(section))))
     assert row["force"] == "'" + hostile and row["reason"].startswith("'=HYPERLINK")
     paths = write_report(demo_results, load_framework("pcp"), date(2021, 3, 1), tmp_path,  # type: ignore[arg-type]
@@ -282,3 +287,19 @@ def test_board_report_for_cambridgeshire_march_2020_compares_from_the_home_offic
                       "--overwrite", "--peers", str(tmp_path / "missing.yaml"),
                       "--most-like", "3")  # fmt: skip
     assert done.returncode == 2 and "give --peers or --most-like, not both" in done.stderr
+
+
+def test_the_section_is_said_unavailable_when_asked_for_and_left_out_only_when_not(
+    store: Store, db: Store
+) -> None:
+    from policeperf.cli import national_for_report
+
+    assert national_for_report(store, CAMBS, MARCH_2020, None, None, None) is None
+    asked = national_for_report(store, CAMBS, MARCH_2020, True, None, None)
+    assert asked.status == "no_data"
+    assert "no national recorded crime held; run 'policeperf national ingest'" in asked.reason
+    section = national_section(asked)
+    assert not section.available and section.records[0]["value"] is None
+    assert national_for_report(db, CAMBS, MARCH_2020, False, None, None) is None
+    by_default = national_for_report(db, CAMBS, MARCH_2020, None, None, 3)
+    assert by_default.comparison.peers.method.startswith("most similar 3 computed")
