@@ -18,12 +18,8 @@ import pytest
 from policeperf import evaluate
 from policeperf.engine import funnel as fn
 from policeperf.engine.national_data import MEASURES
-from policeperf.engine.national_view import (
-    financial_year_ending,
-    limits_at,
-    national_view,
-    national_year,
-)
+from policeperf.engine.national_funnel import limits_at
+from policeperf.engine.national_view import financial_year_ending, national_view, national_year
 from policeperf.framework import load_framework
 from policeperf.report import render_html, write_report
 from policeperf.report.model import build_report

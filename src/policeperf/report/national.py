@@ -17,9 +17,11 @@ from typing import Any
 import vl_convert
 
 from policeperf.engine.export import neutralise
+from policeperf.engine.national_change import ChangeRow
 from policeperf.engine.national_compare import NOT_AVAILABLE, ComparisonRow
 from policeperf.engine.national_export import ATTRIBUTION
-from policeperf.engine.national_view import ChangeRow, FunnelView, NationalView
+from policeperf.engine.national_funnel import FunnelView
+from policeperf.engine.national_view import NationalView
 from policeperf.report.charts import SCHEMA, dataset_name
 
 TITLE = "How we compare"

@@ -14,13 +14,8 @@ from fastapi import HTTPException
 
 from policeperf.engine.national_compare import Peers
 from policeperf.engine.national_data import MEASURES
-from policeperf.engine.national_view import (
-    choose_peers,
-    funnel_view,
-    holds_national,
-    league,
-    national_years,
-)
+from policeperf.engine.national_funnel import funnel_view, league, national_years
+from policeperf.engine.national_view import choose_peers, holds_national
 from policeperf.reference.national_forces import load_force_reference
 from policeperf.report.national import figure, funnel_chart
 from policeperf.store import Store
