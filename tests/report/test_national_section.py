@@ -299,3 +299,19 @@ def test_the_section_is_said_unavailable_when_asked_for_and_left_out_only_when_n
     assert national_for_report(db, CAMBS, MARCH_2020, False, None, None) is None
     by_default = national_for_report(db, CAMBS, MARCH_2020, None, None, 3)
     assert by_default.comparison.peers.method.startswith("most similar 3 computed")
+
+
+def test_a_peer_file_names_its_source_on_the_section_and_every_peer_row(
+    db: Store, tmp_path: Path
+) -> None:
+    peers = tmp_path / "peers.yaml"
+    peers.write_text(
+        "source: a test group\npeers:\n  Cambridgeshire: [Suffolk, Norfolk, Bedfordshire]\n",
+        encoding="utf-8",
+    )
+    view = national_view(db, CAMBS, MARCH_2020, peer_file=peers)
+    section = national_section(view, charts=False)
+    assert section.peers.startswith("peer group from peers.yaml (a test group), 3 forces")
+    assert any("simple mean of 3 peers' figures" in text for _, text in section.methods)
+    assert all(r["peer_group"] == section.peers for r in section.records if r["status"] == "ok")
+    assert section.records[-1]["peer_group"] == section.peers  # the change row

@@ -275,12 +275,12 @@ def funnel_chart(view: FunnelView, force: str, *, draw: bool = True) -> FunnelCh
     return FunnelChart(funnel_svg(view) if draw else "", description, rows)
 
 
-def _change_record(row: ChangeRow, force: str) -> dict[str, Any]:
+def _change_record(row: ChangeRow, force: str, peer_group: str) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(RECORD_COLUMNS)
     out.update({k: v for k, v in asdict(row).items() if k in out})
     out.update(force=force, measure_id="recorded_crime_change", unit="% change on the previous year",
                funnel_verdict="", funnel_method="", rank_method="")  # fmt: skip
-    out["peer_group"] = ""
+    out["peer_group"] = peer_group
     out["reason"] = row.reason or ""
     return out
 
@@ -298,7 +298,8 @@ def section_records(view: NationalView) -> list[dict[str, Any]]:
         rec: dict[str, Any] = dict.fromkeys(RECORD_COLUMNS)
         rec.update({k: v for k, v in asdict(r).items() if k in rec})
         out.append(rec)
-    out.extend(_change_record(c, view.comparison.force.short_name) for c in view.changes)
+    force, group = view.comparison.force.short_name, view.comparison.peers.method
+    out.extend(_change_record(c, force, group) for c in view.changes)
     return out
 
 
