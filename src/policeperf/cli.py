@@ -770,9 +770,30 @@ def report(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace report files already in the folder.")
     ] = False,
+    national: Annotated[
+        bool | None,
+        typer.Option(
+            "--national/--no-national",
+            help="The 'How we compare' section (default: when the store holds national tables).",
+        ),
+    ] = None,
+    peers: Annotated[
+        Path | None,
+        typer.Option("--peers", help="Peer-group file (YAML or CSV) for 'How we compare'."),
+    ] = None,
+    most_like: Annotated[
+        int | None,
+        typer.Option(
+            "--most-like",
+            min=1,
+            max=42,
+            help="Compare with the N forces most like this one (default 7, method shown).",
+        ),
+    ] = None,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
-    charts per focus area, area and district tables, method appendix and data provenance."""
+    charts per focus area, area and district tables, method appendix and data provenance, and
+    how the force compares nationally when the store holds the national tables."""
     from policeperf.engine import evaluate as run
     from policeperf.framework import load_framework
     from policeperf.report import FORMATS, months_needed, write_report
@@ -797,9 +818,11 @@ def report(
             if suppress_below
             else harm_for_report(db, model, reporting, str(model.force), cohort)
         )
+        view = national_for_report(db, str(model.force), reporting, national, peers, most_like)
     with err.status("writing the report", spinner="dots"):
         paths = write_report(results, model, reporting, out_dir, formats=wanted, provenance=provenance,
-                             suppress_below=suppress_below, harm=harm, overwrite=overwrite)  # fmt: skip
+                             suppress_below=suppress_below, harm=harm, overwrite=overwrite,
+                             national=view)  # fmt: skip
     for fmt, path in paths.items():
         out.print(f"{fmt:5} {path}")
 
@@ -1340,3 +1363,24 @@ def render_comparison(result: Any) -> None:
             methods[text] = None
     for text in methods:
         out.print(f"  {text}", markup=False, soft_wrap=True)
+
+
+def national_for_report(
+    db: Store,
+    force: str,
+    reporting: Any,
+    wanted: bool | None,
+    peers: Path | None,
+    most_like: int | None,
+) -> Any:
+    """The report's "How we compare" content: when asked for (`--national`, `--peers` or
+    `--most-like`), or by default when the store holds the national tables; None otherwise."""
+    from policeperf.engine.national_view import holds_national, national_view
+
+    if peers is not None and most_like is not None:
+        raise typer.BadParameter("give --peers or --most-like, not both", param_hint="--peers")
+    asked = bool(wanted) or peers is not None or most_like is not None
+    if wanted is False or not (asked or holds_national(db)):
+        return None
+    with err.status("comparing with England and Wales", spinner="dots"):
+        return national_view(db, force, reporting, peer_file=peers, most_like=most_like)

@@ -11,10 +11,12 @@ import pandas as pd
 
 from policeperf.calendar import add_months, month_range
 from policeperf.engine.export import write_results
+from policeperf.engine.national_view import NationalView
 from policeperf.framework import Framework
 from policeperf.outfile import check_target, write_text
 from policeperf.report.charts import CHART_MONTHS
 from policeperf.report.model import Report, build_report
+from policeperf.report.national import national_section, section_csv
 from policeperf.report.render import render_html, write_pdf
 from policeperf.report.suppress import suppress
 from policeperf.report.xlsx import write_xlsx
@@ -51,12 +53,14 @@ def write_report(
     stem: str | None = None,
     harm: object | None = None,
     overwrite: bool = False,
+    national: NationalView | None = None,
 ) -> dict[str, Path]:
     """Write the report in each format to `out_dir`; returns the path of each.
 
     Each file is written whole or not at all (`outfile.replacing`). Every target is checked
     before anything is written, so a refused one (existing without `overwrite`, a symbolic
-    link) leaves the folder as it was."""
+    link) leaves the folder as it was. With `national`, the report has a "How we compare"
+    section, a sheet of it in the workbook and, beside the CSV, `<name>-how-we-compare.csv`."""
     wanted = list(dict.fromkeys(formats))
     unknown = sorted(set(wanted) - set(FORMATS))
     if unknown:
@@ -69,6 +73,11 @@ def write_report(
     report.harm = None if suppress_below else harm
     name = stem or f"{framework.name}-{month:%Y-%m}" + ("-public" if suppress_below else "")
     paths = {fmt: out_dir / f"{name}.{fmt}" for fmt in FORMATS if fmt in wanted}
+    if national is not None:
+        section = national_section(national, charts="html" in wanted or "pdf" in wanted)
+        report.extra["national"] = section
+        if "csv" in paths:
+            paths["compare-csv"] = out_dir / f"{name}-how-we-compare.csv"
     for path in paths.values():
         check_target(path, overwrite=overwrite)
     if "html" in paths:
@@ -79,4 +88,6 @@ def write_report(
         write_xlsx(report, shown, month, paths["xlsx"], overwrite=overwrite)
     if "csv" in paths:
         write_results(shown[shown["month"] == month], paths["csv"], "csv", overwrite=overwrite)
+    if "compare-csv" in paths:
+        write_text(paths["compare-csv"], section_csv(section), overwrite=overwrite)
     return paths

@@ -20,6 +20,8 @@ from policeperf.engine.export import ordered
 from policeperf.framework.kinds import UNITS, unit
 from policeperf.outfile import replacing
 from policeperf.report.model import Report
+from policeperf.report.national import TITLE as NATIONAL_TITLE
+from policeperf.report.national import write_section_sheet
 from policeperf.report.suppress import rule_text
 
 FORMATS = {name: u.xlsx for name, u in UNITS.items()}
@@ -167,6 +169,9 @@ def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) 
             _write(ws, r, c, value, fmt)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, len(full), len(full.columns) - 1)
+    national = report.extra.get("national")
+    if national is not None:
+        write_section_sheet(book, national, _sheet_name(NATIONAL_TITLE, used), head)
     book.close()
 
 

@@ -32,6 +32,7 @@ from policeperf.report.charts import measure_charts
 from policeperf.report.model import SPC_TEXT, chance_note, score_row
 from policeperf.report.xlsx import table_xlsx_bytes
 from policeperf.web.guard import Guard
+from policeperf.web.national import DEFAULT_MEASURE, YEAR_PATTERN, national_context
 from policeperf.web.service import ResultsService, StoreBusy, check_month
 from policeperf.web.settings import Settings, allowed_host_names, check_bind
 
@@ -409,6 +410,23 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
                     "area": "all", "areas": [("force", "all")], "section": harm_section(ranking)}  # fmt: skip
 
         return page("harm.html", context)
+
+    @app.get("/national", response_class=HTMLResponse, include_in_schema=False)
+    async def national(
+        request: Request,
+        measure: str = Query(DEFAULT_MEASURE, max_length=80),
+        year: str | None = Query(None, pattern=YEAR_PATTERN),
+        force: str | None = Query(None, max_length=80),
+    ) -> Response:
+        return await cached_page(
+            ("national", measure, year, force), render_national, measure, year, force
+        )
+
+    def render_national(measure: str, year: str | None, force: str | None) -> HTMLResponse:
+        with results.open_store() as db:
+            found = national_context(db, results.force, measure, year, force)
+        context = {"framework": results.framework, "force": results.force, **found}
+        return page("national.html", lambda: context)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
