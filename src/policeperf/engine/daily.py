@@ -71,7 +71,7 @@ COLUMNS = [
     "mean_28d", "vs_mean_28d", "vs_mean_28d_pct", "position_28d",
     "spc_class", "spc_rule", "spc_mean", "spc_lower", "spc_upper", "spc_days", "notes",
 ]  # fmt: skip
-"""The tracker's columns (docs/commands.md lists their meaning)."""
+"""The tracker's columns (docs/methods.md, "The daily tracker", gives their meaning)."""
 
 DAY = "__day"
 ROWS = "__rows"
