@@ -533,6 +533,111 @@ def evaluate(
         err.print(f"wrote {len(results):,} rows to {out_file}")
 
 
+def day_option(text: str) -> Any:
+    """A YYYY-MM-DD option as a date; bad usage (exit 2) otherwise."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"got {text!r}; expected a day as YYYY-MM-DD, e.g. 2021-03-10", param_hint="--day"
+        ) from None
+
+
+@app.command()
+@user_errors
+def tracker(
+    framework: FrameworkOption,
+    day: Annotated[str, typer.Option("--day", help="Reporting day, YYYY-MM-DD.")],
+    store: StoreOption = None,
+    force: ForceOption = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Also write the tracker to a .csv or .xlsx file.")
+    ] = None,
+) -> None:
+    """The daily tracker: each `grain: day` measure's figure for the day against the same
+    weekday last year (with a test), the mean of the 28 days before and its daily SPC chart."""
+    from policeperf.engine.daily import tracker as run
+    from policeperf.engine.daily import write_tracker
+    from policeperf.framework import load_framework
+    from policeperf.store.database import ibis_backend
+
+    reporting = day_option(day)
+    if out_file is not None and out_file.suffix.lower() not in (".csv", ".xlsx"):
+        raise typer.BadParameter(
+            f"got {out_file.name!r}; expected a .csv or .xlsx file", param_hint="--out"
+        )
+    model = load_framework(framework)
+    with Store(resolve_store_path(store), read_only=True) as db:
+        frame = run(ibis_backend(db), model, reporting, force=force)
+    render_tracker(frame)
+    if out_file is not None:
+        write_tracker(frame, out_file)
+        err.print(f"wrote {len(frame):,} rows to {out_file}")
+
+
+def _daily(value: Any, unit: str, *, change: bool = False) -> str:
+    if value is None or value != value:
+        return "n/a"
+    sign = "+" if change and value > 0 else ""
+    return (
+        f"{sign}{value:,.1f}{'%' if unit == 'pct' else ''}"
+        if unit == "pct" or change
+        else (f"{sign}{value:,.1f}" if value != round(value) else f"{sign}{value:,.0f}")
+    )
+
+
+SPC_SHORT = {
+    "common_cause": "common cause",
+    "special_cause_improvement": "improvement",
+    "special_cause_concern": "concern",
+    "special_cause_neutral_high": "high",
+    "special_cause_neutral_low": "low",
+}
+
+
+def render_tracker(frame: Any) -> None:
+    """The tracker as a table; a day not available says why below it."""
+    day = frame.attrs["day"]
+    table = Table(title=f"Daily tracker, {frame.attrs['force']}, {frame['weekday'].iloc[0]} {day}",
+                  title_justify="left")  # fmt: skip
+    for col in ("measure", "day", "last year", "change", "verdict", "28d mean", "vs mean",
+                "SPC"):  # fmt: skip
+        table.add_column(
+            col,
+            justify="left" if col in ("measure", "verdict", "SPC") else "right",
+            overflow="fold",
+        )
+    notes: list[str] = []
+    for r in frame.to_dict("records"):
+        unit = r["unit"]
+        change_unit = " ppt" if r["change_unit"] == "ppt" else "%"
+        change = _daily(r["change"], "", change=True)
+        vs_mean = _daily(r["vs_mean_28d_pct"] if unit != "pct" else r["vs_mean_28d"], "",
+                         change=True)  # fmt: skip
+        mean_unit = " ppt" if unit == "pct" else "%"
+        table.add_row(
+            escape(r["measure"]), _daily(r["value"], unit), _daily(r["last_year_value"], unit),
+            change + (change_unit if change != "n/a" else ""), r["verdict"] or "n/a",
+            _daily(r["mean_28d"], unit), vs_mean + (mean_unit if vs_mean != "n/a" else ""),
+            SPC_SHORT.get(r["spc_class"], "n/a"),
+        )  # fmt: skip
+        if r["reason"]:
+            notes.append(f"{r['measure']}: not available: {r['reason']}")
+        if r["notes"]:
+            notes.append(f"{r['measure']}: {r['notes']}")
+    out.print(table)
+    out.print(
+        f"same day last year = {frame['last_year_day'].iloc[0]} (52 weeks before); counts by "
+        "the exact Poisson test of two counts, proportions by the two-proportion z test; "
+        "28-day mean of the 28 days before; SPC: XmR chart of the days to this one",
+        markup=False, soft_wrap=True,
+    )  # fmt: skip
+    for text in notes:
+        out.print(f"  {text}", markup=False, soft_wrap=True)
+
+
 SPC_HELP = "SPC of any series in a CSV file, as NHSRplotthedots draws it."
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from policeperf.engine import evaluate, evaluate_backend
+from policeperf.engine.daily import tracker
 from policeperf.framework import load_framework
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store
+from policeperf.store.database import ibis_backend
 from policeperf.store.spark import export_parquet, spark_backend, spark_session
 from tests.conftest import CAMBS_2024
 from tests.frameworks import EVERY_KIND, framework_yaml
@@ -88,3 +91,19 @@ def test_activity_and_crime_management_measures_on_the_demo_force_are_identical_
     figures = duck[(duck["area"] == "all") & (duck["month"] == duck["month"].max())]
     assert figures["status"].eq("ok").all() and figures["value"].notna().all()
     pd.testing.assert_frame_equal(canonical(duck), canonical(spark), check_dtype=False)
+
+
+def test_the_daily_tracker_on_the_demo_force_is_identical_on_spark(
+    tmp_path: Path, demo_store_path: Path, session: object
+) -> None:
+    """The daily scans (incidents, calls by day, with the domestic-abuse flag and call lines
+    as filters) give the same tracker on both backends."""
+    framework = load_framework("operations")
+    with Store(demo_store_path, read_only=True) as db:
+        duck = tracker(ibis_backend(db), framework, date(2021, 3, 10))
+        parquet = export_parquet(db, tmp_path / "parquet")
+    spark = tracker(spark_backend(session, parquet), framework, date(2021, 3, 10))
+    assert set(duck["measure_id"]) == {"incidents_daily", "calls_999_daily", "calls_101_daily",
+                                       "domestic_abuse_incidents"}  # fmt: skip
+    assert duck["status"].eq("ok").all() and duck["spc_days"].eq(365).all()
+    pd.testing.assert_frame_equal(duck, spark, check_dtype=False)

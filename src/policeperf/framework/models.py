@@ -204,6 +204,10 @@ class Measure(Frozen):
     target: float | None = Field(
         None, description="optional target in the measure's unit, for SPC assurance"
     )
+    grain: Literal["month", "day"] = Field(
+        "month",
+        description="day: also tracked day by day (count and proportion only): the daily tracker",
+    )
 
     @field_validator("kind")
     @classmethod

@@ -91,6 +91,9 @@ MINUTES = Unit("minutes", ",.0f", text_suffix=" minutes", axis="minutes")
 SECONDS = Unit("seconds", ",.0f", text_suffix=" seconds", axis="seconds")
 
 
+MONTH_DATED = ("asb_incidents",)
+"""Record tables dated by the month only (no daily figure can be given)."""
+
 Where = Callable[["Filters"], "ir.BooleanValue | None"]
 """A measure's filters as a boolean expression over the table being aggregated."""
 
@@ -123,6 +126,9 @@ class Kind:
     """The counts a public version suppresses the figure by."""
     method: ClassVar[str] = COUNT_METHOD
     """The default verdict method (a framework may name another)."""
+    daily: ClassVar[bool] = False
+    """The kind may be tracked day by day (`grain: day`): its figure for one day is a total of
+    that day's records, or a share of them."""
 
     @property
     def total(self) -> bool:
@@ -138,7 +144,17 @@ class Kind:
             out.append(
                 f"a {self.name} measure counts {' or '.join(self.tables)}: table must be one of them"
             )
-        return out + self.check(m)
+        return out + self.grain_problems(m) + self.check(m)
+
+    def grain_problems(self, m: Measure) -> list[str]:
+        """A daily grain needs a kind whose day is a figure and records dated by the day."""
+        if m.grain != "day":
+            return []
+        if not self.daily:
+            return [f"grain: day is for count and proportion measures, not {self.name}"]
+        if m.table in MONTH_DATED:
+            return [f"grain: day needs records dated by the day; {m.table} are dated by the month"]
+        return []
 
     def _foreign(self, m: Measure) -> list[str]:
         from policeperf.framework.models import KIND_FIELDS

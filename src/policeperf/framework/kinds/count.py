@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 class Count(Kind):
     name = "count"
     description = "records matching the filters, by the month they were recorded"
+    daily = True
     units = (COUNT,)
 
     def aggregates(self, t: ir.Table, m: Measure, where: Where) -> dict[str, ir.Value]:

@@ -58,6 +58,7 @@ class Proportion(Kind):
     description = "the share of the records matching the filters that count as a success"
     uses = frozenset({"success"})
     has_denominator = binomial = compared = True
+    daily = True
     units = (PCT,)
     basis = RATE_BASIS
     method = PROPORTION_METHOD
