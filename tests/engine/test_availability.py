@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from policeperf import evaluate
 from policeperf.calendar import add_months, fy_start_year
+from policeperf.errors import PolicePerfError
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store
 from tests.conftest import CAMBS_2024
@@ -187,3 +188,22 @@ def test_real_files_with_months_removed_show_the_gap_and_keep_every_other_month(
     restarted = gap[(gap["month"] > date(2024, 7, 1)) & gap["spc_class"].notna()]
     assert not restarted.empty
     assert (pd.to_datetime(restarted["spc_restarted"]) == pd.Timestamp("2024-07-01")).all()
+
+
+def test_published_national_coverage_is_not_the_force_holding_records(
+    full_store: Path, tmp_path: Path
+) -> None:
+    """The national tables record which months were published for every force; a force whose
+    own records start later is still refused for an earlier month, not given a table of gaps."""
+    path = tmp_path / "with-national.duckdb"
+    shutil.copy(full_store, path)
+    early = add_months(FIRST, -12)
+    with Store(path) as db:
+        db.execute(
+            "INSERT INTO coverage VALUES (999, ?, 'home_office', 'prc-pfa', 'national_crime', ?)",
+            [CAMBS, early],
+        )
+        with pytest.raises(
+            PolicePerfError, match=r"no records for .* the store's data for it starts"
+        ):
+            evaluate(db, "police-uk", early)

@@ -24,6 +24,7 @@ from policeperf.errors import PolicePerfError
 from policeperf.framework import Framework, load_framework
 from policeperf.framework.kinds import kind
 from policeperf.framework.profile import ForceProfile, load_profile, resolve_profile
+from policeperf.store.schema import RECORD_TABLES
 
 __all__ = ["evaluate", "evaluate_backend"]
 
@@ -37,8 +38,9 @@ def _missing_table(exc: Exception) -> bool:
 
 
 def _coverage(queries: Queries, force: str) -> dict[str, set[date]] | None:
-    """Record table -> months received for `force`; None when the backend holds no coverage
-    table (then every month of a measure's record span is taken as received)."""
+    """Record table -> months received for `force` (its own records: the national tables'
+    coverage says what was published, not what the force holds); None when the backend holds
+    no coverage table (then every month of a measure's record span is taken as received)."""
 
     def received(backend: Any) -> Any:
         t = backend.table("coverage")
@@ -52,6 +54,8 @@ def _coverage(queries: Queries, force: str) -> dict[str, set[date]] | None:
         raise
     out: dict[str, set[date]] = {}
     for table, month in zip(frame["table_name"], frame["month"], strict=True):
+        if table not in RECORD_TABLES:
+            continue  # published national tables are not the force's own records
         ts = pd.Timestamp(month)
         out.setdefault(str(table), set()).add(date(ts.year, ts.month, 1))
     return out
