@@ -8,7 +8,7 @@ from functools import partial
 
 from benchmarks.harness import WORK, Result, timed
 from benchmarks.national import demo_store
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.framework import load_framework
 from policeperf.report import write_report
 from policeperf.store import Store

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from policeperf import evaluate
 from policeperf.calendar import add_months, fy_start_year
+from policeperf.engine import evaluate
 from policeperf.errors import PolicePerfError
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store

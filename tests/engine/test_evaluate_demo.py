@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.store import Store
 
 PUBLISHED = {

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.framework import Framework
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store

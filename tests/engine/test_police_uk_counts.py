@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store
 from tests.conftest import CAMBS_2024, read_zip_csv_rows

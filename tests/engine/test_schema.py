@@ -64,3 +64,15 @@ def test_evaluate_typed_returns_the_declared_dtypes_with_the_same_figures(
     assert isinstance(typed["status"].dtype, pd.CategoricalDtype)
     assert typed["value"].astype(float).equals(plain["value"].astype(float))
     assert (typed["month"].dt.date == plain["month"]).all()
+
+
+def test_the_python_api_returns_the_typed_table_by_default(demo_store: Store) -> None:
+    """`policeperf.evaluate`, the notebook entry, gives the declared dtypes without asking."""
+    import policeperf
+
+    public = policeperf.evaluate(demo_store, "pcp", "2021-03")
+    assert str(public["month"].dtype).startswith("datetime64")
+    assert isinstance(public["verdict"].dtype, pd.CategoricalDtype)
+    plain = policeperf.evaluate(demo_store, "pcp", "2021-03", typed=False)
+    assert plain["month"].map(type).eq(type(plain["month"].iloc[0])).all()
+    assert (public["month"].dt.date == plain["month"]).all()

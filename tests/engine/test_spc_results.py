@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.framework.loader import shipped_path
 from policeperf.store import Store
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from policeperf import evaluate
 from policeperf.calendar import add_months
+from policeperf.engine import evaluate
 from policeperf.framework.profile import ForceProfile, load_profile, shipped_profile
 from policeperf.ingest.run import ingest_police_uk
 from policeperf.store import Store

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.harm.rank import Window, rank
 from policeperf.reference.harm_weights import load_weights
 from policeperf.store import Store

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.narrative import Facts, commentary
 from policeperf.narrative import numbers as N
 from policeperf.narrative import sentences as S

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.framework import load_framework
 from policeperf.framework.kinds import KINDS
 from policeperf.report import write_report

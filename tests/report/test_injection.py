@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.framework import load_framework
 from policeperf.report import write_report
 from policeperf.store import Store

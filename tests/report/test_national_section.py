@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.engine import funnel as fn
 from policeperf.engine.national_data import MEASURES
 from policeperf.engine.national_funnel import limits_at

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.framework import load_framework
 from policeperf.report import write_report
 from policeperf.store import Store

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from policeperf import evaluate
+from policeperf.engine import evaluate
 from policeperf.store import Store
 from tests.conftest import CHROMIUM_ARGS
 from tests.web.conftest import Server

@@ -200,7 +200,7 @@ def markdown() -> str:
     lines = [
         "# The results table",
         "",
-        "Every column the engine writes, in order, with its dtype as `evaluate(..., typed=True)`",
+        "Every column the engine writes, in order, with its dtype as `policeperf.evaluate` (typed by default)",
         "returns it, its unit and its meaning. `measure` as a unit means the unit of the row's",
         "measure (its `unit` column: count, pct, minutes, ...). This page is generated from",
         "`policeperf.engine.schema` and a test checks it. A public version (`--suppress-below`)",
