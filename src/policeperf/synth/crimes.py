@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from policeperf.synth.allocate import count_for_rate, largest_remainder, pin_change
 from policeperf.synth.calendar import (
@@ -22,6 +21,7 @@ from policeperf.synth.calendar import (
     FINANCIAL_YEARS,
     SEASONAL,
     days_in_month,
+    format_times,
     fy_months,
     fy_of,
 )
@@ -347,4 +347,4 @@ def _outcomes(
 
 def _ddmmyyyy(days: np.ndarray) -> pa.Array:
     """Dates as the force system exports them: dd/mm/yyyy."""
-    return pc.strftime(pa.array(days.astype("datetime64[D]")), format="%d/%m/%Y")
+    return format_times(days, "%d/%m/%Y")

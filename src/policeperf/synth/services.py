@@ -14,7 +14,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from policeperf.synth.allocate import count_near_rate, largest_remainder
-from policeperf.synth.calendar import FINANCIAL_YEARS, SEASONAL, days_in_month, fy_months
+from policeperf.synth.calendar import (
+    FINANCIAL_YEARS,
+    SEASONAL,
+    days_in_month,
+    format_times,
+    fy_months,
+)
 from policeperf.synth.crimes import DISTRICT_WEIGHTS, DISTRICTS
 from policeperf.synth.targets import CALL_TARGETS_PCT, DA_PROMPT_MEDIAN_MINUTES, SURVEY_TARGETS
 
@@ -38,7 +44,7 @@ def _times_in(rng: np.random.Generator, month: date, n: int) -> np.ndarray:
 
 
 def _fmt(ts: np.ndarray, fmt: str) -> pa.Array:
-    return pc.strftime(pa.array(ts.astype("datetime64[s]")), format=fmt)
+    return format_times(ts, fmt)
 
 
 def generate_calls(rng: np.random.Generator) -> pa.Table:
@@ -267,9 +273,7 @@ def generate_surveys(rng: np.random.Generator) -> pa.Table:
             "RESPONSE_ID": np.char.add("SR", np.char.zfill(ids.astype(str), 7)),
             "SURVEY": np.concatenate(rows["survey"]),
             "QUESTION": np.concatenate(rows["aspect"]),
-            "INTERVIEW_DATE": pc.strftime(
-                pa.array(np.concatenate(rows["date"])), format="%d/%m/%Y"
-            ),
+            "INTERVIEW_DATE": format_times(np.concatenate(rows["date"]), "%d/%m/%Y"),
             "ANSWER": np.concatenate(rows["answer"]),
             "CRIME_TYPE": np.concatenate(rows["crime"]),
             "CSP": _district(rng, len(ids)),
