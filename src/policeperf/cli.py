@@ -6,7 +6,9 @@ Progress bars go to stderr and only on a terminal; `--json` writes only JSON to 
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import signal
 import sys
 import threading
@@ -503,8 +505,12 @@ def _demo_worker() -> Iterator[Pool]:
 
 
 def _worker_signals() -> None:
+    """Ctrl+C is the main process's to handle; a stop unwinds the task (a file being written is
+    removed), then the worker ends at once: a full interpreter shutdown after a report takes
+    seconds the user would wait for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_stopped)
+    atexit.register(os._exit, 0)
 
 
 def _worker_stopped(signum: int, frame: Any) -> None:
