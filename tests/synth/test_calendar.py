@@ -9,7 +9,13 @@ import pytest
 
 from policeperf.synth.calendar import format_times
 
-FORMATS = ["%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y"]
+FORMATS = [
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%Y%m%d %H:%M",
+    "%Y-%m-%d %Hh%Mm%Ss",
+]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -34,3 +40,13 @@ def test_format_times_of_days_reads_midnight_and_keeps_leap_days() -> None:
 def test_format_times_refuses_a_field_it_does_not_place() -> None:
     with pytest.raises(ValueError, match="%b is not supported"):
         format_times(np.array(["2020-01-01"], "datetime64[D]"), "%d %b %Y")
+
+
+def test_serials_pad_to_the_width_and_never_cut_a_longer_number() -> None:
+    from policeperf.synth.crimes import serials
+
+    assert serials("DC", np.array([1, 42, 12_345_678]), 7).to_pylist() == [
+        "DC0000001",
+        "DC0000042",
+        "DC12345678",
+    ]
