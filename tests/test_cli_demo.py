@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +28,11 @@ def _write_slowly(path: Path) -> None:
         time.sleep(60)
 
 
+def _start_a_thread() -> bool:
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+    return True
+
+
 def test_an_error_the_user_can_act_on_comes_back_from_the_worker_as_its_one_line() -> None:
     with _demo_worker() as pool, pytest.raises(PolicePerfError) as caught:
         pool.apply_async(_in_worker, (_bad_input,)).get(timeout=60)
@@ -50,10 +56,19 @@ def test_leaving_the_block_stops_a_busy_worker_and_no_partial_file_is_left(
 ) -> None:
     target = tmp_path / "report.pdf"
     started = time.monotonic()
-    with _demo_worker() as pool:
+    with pytest.raises(KeyboardInterrupt), _demo_worker(tmp_path) as pool:
         pool.apply_async(_in_worker, (_write_slowly, target))
         while not list(tmp_path.iterdir()) and time.monotonic() - started < 60:
             time.sleep(0.05)
         assert [p.suffix for p in tmp_path.iterdir()] == [".part"]
+        raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
     assert time.monotonic() - started < 30
+
+
+def test_a_worker_waiting_for_work_is_stopped_at_once() -> None:
+    started = time.monotonic()
+    with _demo_worker() as pool:
+        # Threads of its own (as DuckDB's and the chart renderer's) must not keep it alive.
+        assert pool.apply_async(_in_worker, (_start_a_thread,)).get(timeout=60)
+    assert time.monotonic() - started < 20

@@ -6,9 +6,7 @@ Progress bars go to stderr and only on a terminal; `--json` writes only JSON to 
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
 import signal
 import sys
 import threading
@@ -417,7 +415,7 @@ def demo(
             raise PolicePerfError(f"{needed}: bundled data missing; run from the repository root")
     # Two cores' work: the worker generates the demo force while the real data is ingested
     # here, then writes one report while this process writes the other.
-    with _demo_worker() as pool:
+    with _demo_worker(out_dir / "demo-exports", out_dir / "reports") as pool:
         generating = pool.apply_async(_in_worker, (write_demo_exports, out_dir / "demo-exports"))
         with Store(store) as db:
             with ingest_progress([police_uk], True) as progress:
@@ -494,27 +492,29 @@ def _demo_report(
 
 
 @contextmanager
-def _demo_worker() -> Iterator[Pool]:
+def _demo_worker(*folders: Path) -> Iterator[Pool]:
     """One worker process (spawned: this one holds DuckDB's threads) for work that can run
-    beside this process's. Leaving the block stops it, so an error or Ctrl+C here ends the
-    worker too: it ignores Ctrl+C itself and unwinds on the stop, leaving no partial file."""
+    beside this process's. Leaving the block stops it at once, whatever it is doing; on an
+    error or Ctrl+C (this process's to handle: the worker ignores it) a file it was writing in
+    `folders` is removed, so none is left half-written (`outfile.replacing` writes beside the
+    target, `.NAME.*.part`). The stop is the system's: a handler in the worker could run on
+    any of its threads, and an idle worker would never see it."""
     import multiprocessing
 
-    with multiprocessing.get_context("spawn").Pool(1, initializer=_worker_signals) as pool:
+    pool = multiprocessing.get_context("spawn").Pool(1, initializer=_ignore_interrupts)
+    try:
         yield pool
+    except BaseException:
+        pool.terminate()
+        for folder in folders:
+            for part in folder.glob(".*.part"):
+                part.unlink(missing_ok=True)
+        raise
+    pool.terminate()
 
 
-def _worker_signals() -> None:
-    """Ctrl+C is the main process's to handle; a stop unwinds the task (a file being written is
-    removed), then the worker ends at once: a full interpreter shutdown after a report takes
-    seconds the user would wait for."""
+def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _worker_stopped)
-    atexit.register(os._exit, 0)
-
-
-def _worker_stopped(signum: int, frame: Any) -> None:
-    raise SystemExit(1)
 
 
 def _in_worker(func: Callable[..., R], *args: Any) -> R:
