@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
+from traceback import format_exception
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -31,6 +32,8 @@ from policeperf.store.database import backend_failure
 from policeperf.store.status import StoreStatus, store_status
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
     # Ingest pulls in pyarrow and openpyxl; commands that read files import it when they run.
     from policeperf.ingest.batch import BatchResult
     from policeperf.ingest.run import IngestReport
@@ -48,6 +51,7 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 StoreOption = Annotated[
     Path | None,
@@ -409,46 +413,121 @@ def demo(
     for needed in (police_uk, home_office):
         if not needed.exists():
             raise PolicePerfError(f"{needed}: bundled data missing; run from the repository root")
-    with Store(store) as db:
-        with ingest_progress([police_uk], True) as progress:
-            ingest_police_uk(db, [police_uk], on_progress=progress.done, on_start=progress.start)
-        ingest_home_office(db, [home_office])
-        with err.status("generating Demo Constabulary", spinner="dots"):
-            exports = write_demo_exports(out_dir / "demo-exports")
-        with ingest_progress([e.csv for e in exports], True) as progress:
-            ingest_demo(db, exports, on_progress=progress.done, on_start=progress.start)
-        render_status(store_status(db))
-    out.print(f"\nDemo store: [bold]{store}[/]")
-    _demo_reports(store, out_dir / "reports")
+    # Two cores' work: the worker generates the demo force while the real data is ingested
+    # here, then writes one report while this process writes the other.
+    with _demo_worker(out_dir / "demo-exports", out_dir / "reports") as pool:
+        generating = pool.apply_async(_in_worker, (write_demo_exports, out_dir / "demo-exports"))
+        with Store(store) as db:
+            with ingest_progress([police_uk], True) as progress:
+                ingest_police_uk(
+                    db, [police_uk], on_progress=progress.done, on_start=progress.start
+                )
+            ingest_home_office(db, [home_office])
+            with err.status("generating Demo Constabulary", spinner="dots"):
+                exports = generating.get()
+            with ingest_progress([e.csv for e in exports], True) as progress:
+                ingest_demo(db, exports, on_progress=progress.done, on_start=progress.start)
+            render_status(store_status(db))
+        out.print(f"\nDemo store: [bold]{store}[/]")
+        _demo_reports(store, out_dir / "reports", pool)
     out.print(
         f"\nDashboard: [bold].venv/bin/policeperf serve --store {store}[/] then open http://127.0.0.1:8000/"
     )
 
 
-def _demo_reports(store: Path, folder: Path) -> None:
-    """The demo force's board report for March 2021 and a police-uk report for Cambridgeshire."""
+DEMO_REPORTS = [("pcp", "2021-03", None), ("police-uk", "2024-12", "Cambridgeshire Constabulary")]
+"""The demo force's board report for March 2021 and a police-uk report for Cambridgeshire."""
+
+
+def _demo_reports(store: Path, folder: Path, pool: Pool) -> None:
+    """The demo reports, the first written here (its PDF by the worker), the others by the
+    worker; each listed once written, in order."""
+    (name, month, force), *others = DEMO_REPORTS
+    elsewhere = [
+        pool.apply_async(_in_worker, (_demo_report, store, folder, *job)) for job in others
+    ]
+    with err.status(f"writing the {name} report for {month}", spinner="dots"):
+        done = [_demo_report(store, folder, name, month, force, pdf_pool=pool)]
+    for (name, month, _), result in zip(others, elsewhere, strict=True):
+        _list_report(*done[-1])
+        with err.status(f"writing the {name} report for {month}", spinner="dots"):
+            done.append(result.get())
+    _list_report(*done[-1])
+
+
+def _list_report(heading: str, paths: dict[str, Path]) -> None:
+    out.print(f"\n{heading}:")
+    for fmt, path in paths.items():
+        out.print(f"  {fmt:5} {path}")
+
+
+def _demo_report(
+    store: Path,
+    folder: Path,
+    name: str,
+    month: str,
+    force: str | None,
+    pdf_pool: Pool | None = None,
+) -> tuple[str, dict[str, Path]]:
+    """One demo report in every format; returns its heading (markup) and its files. The
+    demo's generated cohort, when there is one, feeds the harm section."""
     from policeperf.calendar import parse_month
     from policeperf.engine import evaluate as run
     from policeperf.framework import load_framework
     from policeperf.report import write_report
 
-    jobs = [("pcp", "2021-03", None), ("police-uk", "2024-12", "Cambridgeshire Constabulary")]
+    model = load_framework(name)
+    reporting = parse_month(month)
     with Store(store, read_only=True) as db:
-        for name, month, force in jobs:
-            model = load_framework(name)
-            reporting = parse_month(month)
-            with err.status(f"writing the {name} report for {month}", spinner="dots"):
-                results = run(db, model, reporting, force=force)
-                model = model.model_copy(update={"force": results.attrs.get("force")})
-                cohort = folder.parent / "demo-exports" / "demo-cohort.csv"
-                harm = harm_for_report(
-                    db, model, reporting, str(model.force), cohort if cohort.exists() else None
-                )
-                paths = write_report(results, model, reporting, folder, formats=("html", "pdf", "xlsx", "csv"),
-                                     provenance=provenance_lines(db, results), harm=harm, overwrite=True)  # fmt: skip
-            out.print(f"\n[bold]{model.title}[/] ({results.attrs.get('force')}, {month}):")
-            for fmt, path in paths.items():
-                out.print(f"  {fmt:5} {path}")
+        results = run(db, model, reporting, force=force)
+        model = model.model_copy(update={"force": results.attrs.get("force")})
+        cohort = folder.parent / "demo-exports" / "demo-cohort.csv"
+        harm = harm_for_report(
+            db, model, reporting, str(model.force), cohort if cohort.exists() else None
+        )
+        provenance = provenance_lines(db, results)
+    paths = write_report(results, model, reporting, folder, formats=("html", "pdf", "xlsx", "csv"),
+                         provenance=provenance, harm=harm, overwrite=True, pdf_pool=pdf_pool)  # fmt: skip
+    return f"[bold]{model.title}[/] ({results.attrs.get('force')}, {month})", paths
+
+
+@contextmanager
+def _demo_worker(*folders: Path) -> Iterator[Pool]:
+    """One worker process (spawned: this one holds DuckDB's threads) for work that can run
+    beside this process's. Leaving the block stops it at once, whatever it is doing; on an
+    error or Ctrl+C (this process's to handle: the worker ignores it) a file it was writing in
+    `folders` is removed, so none is left half-written (`outfile.replacing` writes beside the
+    target, `.NAME.*.part`). The stop is the system's: a handler in the worker could run on
+    any of its threads, and an idle worker would never see it."""
+    import multiprocessing
+
+    pool = multiprocessing.get_context("spawn").Pool(1, initializer=_ignore_interrupts)
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        for folder in folders:
+            for part in folder.glob(".*.part"):
+                part.unlink(missing_ok=True)
+        raise
+    pool.terminate()
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_worker(func: Callable[..., R], *args: Any) -> R:
+    """`func(*args)` in the worker. An error the user can act on comes back as its one line
+    (a `PolicePerfError`), any other with its traceback as text: not every exception survives
+    the way back between processes, and one that does not would never be reported."""
+    try:
+        return func(*args)
+    except Exception as exc:
+        found = failure(exc) or backend_failure(exc)
+        if found is None:
+            raise RuntimeError("in the worker:\n" + "".join(format_exception(exc))) from None
+        raise PolicePerfError(found[1]) from None
 
 
 def month_option(text: str, hint: str = "--month") -> Any:

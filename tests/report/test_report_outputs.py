@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import subprocess
 from datetime import date
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
@@ -22,15 +25,32 @@ MONTH = date(2021, 3, 1)
 
 
 @pytest.fixture(scope="module")
-def report_files(
-    tmp_path_factory: pytest.TempPathFactory, demo_store_path: Path
-) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("report")
-    framework = load_framework("pcp")
+def pcp_results(demo_store_path: Path) -> pd.DataFrame:
     with Store(demo_store_path, read_only=True) as db:
-        results = evaluate(db, framework, MONTH)
-    return write_report(results, framework, MONTH, folder, formats=("html", "pdf", "xlsx", "csv"),
-                        provenance=[("Store", "demo")], today=date(2021, 4, 20))  # fmt: skip
+        return evaluate(db, load_framework("pcp"), MONTH)
+
+
+def write_pcp(results: pd.DataFrame, folder: Path, pdf_pool: Pool | None = None) -> dict[str, Path]:
+    return write_report(results, load_framework("pcp"), MONTH, folder, formats=("html", "pdf", "xlsx", "csv"),
+                        provenance=[("Store", "demo")], today=date(2021, 4, 20), pdf_pool=pdf_pool)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def report_files(
+    tmp_path_factory: pytest.TempPathFactory, pcp_results: pd.DataFrame
+) -> dict[str, Path]:
+    return write_pcp(pcp_results, tmp_path_factory.mktemp("report"))
+
+
+def test_a_pdf_rendered_by_a_worker_process_is_the_one_rendered_here(
+    tmp_path: Path, pcp_results: pd.DataFrame, report_files: dict[str, Path]
+) -> None:
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        paths = write_pcp(pcp_results, tmp_path, pdf_pool=pool)
+    assert paths == {fmt: tmp_path / path.name for fmt, path in report_files.items()}
+    for fmt in ("html", "pdf", "csv"):
+        assert paths[fmt].read_bytes() == report_files[fmt].read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths.values())
 
 
 def open_offline(html: Path, chromium: str, screenshot: Path | None = None) -> dict[str, object]:

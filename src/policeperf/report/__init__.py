@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from policeperf.report.national import national_section, section_csv
 from policeperf.report.render import render_html, write_pdf
 from policeperf.report.suppress import suppress
 from policeperf.report.xlsx import write_xlsx
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 
@@ -54,13 +58,17 @@ def write_report(
     harm: object | None = None,
     overwrite: bool = False,
     national: NationalView | None = None,
+    pdf_pool: Pool | None = None,
 ) -> dict[str, Path]:
     """Write the report in each format to `out_dir`; returns the path of each.
 
     Each file is written whole or not at all (`outfile.replacing`). Every target is checked
     before anything is written, so a refused one (existing without `overwrite`, a symbolic
     link) leaves the folder as it was. With `national`, the report has a "How we compare"
-    section, a sheet of it in the workbook and, beside the CSV, `<name>-how-we-compare.csv`."""
+    section, a sheet of it in the workbook and, beside the CSV, `<name>-how-we-compare.csv`.
+    With `pdf_pool` the PDF, the slowest format and all Python, is rendered in a worker process
+    while this one writes the workbook and CSV; the files are the same, and this returns once
+    every one is written (or the first error)."""
     wanted = list(dict.fromkeys(formats))
     unknown = sorted(set(wanted) - set(FORMATS))
     if unknown:
@@ -82,12 +90,24 @@ def write_report(
         check_target(path, overwrite=overwrite)
     if "html" in paths:
         write_text(paths["html"], render_html(report), overwrite=overwrite)
+    pdf: AsyncResult[Path] | None = None
     if "pdf" in paths:
-        write_pdf(render_html(report, charts_as_images=True), paths["pdf"], overwrite=overwrite)
-    if "xlsx" in paths:
-        write_xlsx(report, shown, month, paths["xlsx"], overwrite=overwrite)
-    if "csv" in paths:
-        write_results(shown[shown["month"] == month], paths["csv"], "csv", overwrite=overwrite)
-    if "compare-csv" in paths:
-        write_text(paths["compare-csv"], section_csv(section), overwrite=overwrite)
+        html = render_html(report, charts_as_images=True)
+        if pdf_pool is None:
+            write_pdf(html, paths["pdf"], overwrite=overwrite)
+        else:
+            pdf = pdf_pool.apply_async(write_pdf, (html, paths["pdf"]), {"overwrite": overwrite})
+    try:
+        if "xlsx" in paths:
+            write_xlsx(report, shown, month, paths["xlsx"], overwrite=overwrite)
+        if "csv" in paths:
+            write_results(shown[shown["month"] == month], paths["csv"], "csv", overwrite=overwrite)
+        if "compare-csv" in paths:
+            write_text(paths["compare-csv"], section_csv(section), overwrite=overwrite)
+    except Exception:
+        if pdf is not None:
+            pdf.wait()  # the PDF is settled (written or not) before the error is reported
+        raise
+    if pdf is not None:
+        pdf.get()
     return paths

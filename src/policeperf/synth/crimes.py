@@ -22,6 +22,7 @@ from policeperf.synth.calendar import (
     FINANCIAL_YEARS,
     SEASONAL,
     days_in_month,
+    format_times,
     fy_months,
     fy_of,
 )
@@ -279,7 +280,7 @@ def generate_crimes(rng: np.random.Generator) -> CrimeRecords:
         has = np.array([CELLS[i].markers.get(name, False) for i in range(len(CELLS))])
         return np.where(has[cell_idx], "Y", "N")
 
-    crime_ref = np.char.add("DC", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    crime_ref = serials("DC", np.arange(1, n + 1), 7)
     crimes = pa.table(
         {
             "CRIME_REF": crime_ref,
@@ -300,7 +301,7 @@ def generate_crimes(rng: np.random.Generator) -> CrimeRecords:
     code_text = np.where((code_text == "1") & alt, "1A", code_text)
     outcomes = pa.table(
         {
-            "CRIME_REF": crime_ref[has],
+            "CRIME_REF": crime_ref.filter(pa.array(has)),
             "OUTCOME_DATE": _ddmmyyyy(outcome_day[has]),
             "OUTCOME_CODE": code_text,
         }
@@ -345,6 +346,13 @@ def _outcomes(
     return day, types, positive
 
 
+def serials(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """Reference numbers as force systems write them, the prefix then the number padded with
+    zeros to `width` digits: DC0000042 (numpy's string functions were slower by a second)."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, digits, "")
+
+
 def _ddmmyyyy(days: np.ndarray) -> pa.Array:
     """Dates as the force system exports them: dd/mm/yyyy."""
-    return pc.strftime(pa.array(days.astype("datetime64[D]")), format="%d/%m/%Y")
+    return format_times(days, "%d/%m/%Y")

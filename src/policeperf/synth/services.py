@@ -14,8 +14,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from policeperf.synth.allocate import count_near_rate, largest_remainder
-from policeperf.synth.calendar import FINANCIAL_YEARS, SEASONAL, days_in_month, fy_months
-from policeperf.synth.crimes import DISTRICT_WEIGHTS, DISTRICTS
+from policeperf.synth.calendar import (
+    FINANCIAL_YEARS,
+    SEASONAL,
+    days_in_month,
+    format_times,
+    fy_months,
+)
+from policeperf.synth.crimes import DISTRICT_WEIGHTS, DISTRICTS, serials
 from policeperf.synth.targets import CALL_TARGETS_PCT, DA_PROMPT_MEDIAN_MINUTES, SURVEY_TARGETS
 
 CALLS_PER_YEAR = {"999": 62_000, "101": 96_000}
@@ -38,7 +44,7 @@ def _times_in(rng: np.random.Generator, month: date, n: int) -> np.ndarray:
 
 
 def _fmt(ts: np.ndarray, fmt: str) -> pa.Array:
-    return pc.strftime(pa.array(ts.astype("datetime64[s]")), format=fmt)
+    return format_times(ts, fmt)
 
 
 def generate_calls(rng: np.random.Generator) -> pa.Table:
@@ -73,9 +79,7 @@ def generate_calls(rng: np.random.Generator) -> pa.Table:
     secs = np.concatenate(cols["secs"])[order]
     return pa.table(
         {
-            "CALL_ID": np.char.add(
-                "CL", np.char.zfill(np.arange(1, len(order) + 1).astype(str), 8)
-            ),
+            "CALL_ID": serials("CL", np.arange(1, len(order) + 1), 8),
             "LINE": line[order],
             "OFFERED_AT": _fmt(at[order], "%Y-%m-%dT%H:%M:%S"),
             "SECONDS_TO_ANSWER": pa.array(secs, mask=np.isnan(secs)),
@@ -136,9 +140,7 @@ def generate_incidents(rng: np.random.Generator) -> pa.Table:
     arrived_text = _fmt(arrived, "%d/%m/%Y %H:%M:%S")
     return pa.table(
         {
-            "INCIDENT_NO": np.char.add(
-                "IN", np.char.zfill(np.arange(1, len(at) + 1).astype(str), 8)
-            ),
+            "INCIDENT_NO": serials("IN", np.arange(1, len(at) + 1), 8),
             "CREATED": _fmt(at, "%d/%m/%Y %H:%M:%S"),
             "ARRIVED": pc.if_else(
                 pa.array(not_attended), pa.scalar(None, pa.string()), arrived_text
@@ -264,12 +266,10 @@ def generate_surveys(rng: np.random.Generator) -> pa.Table:
     ids = np.concatenate(rows["id"])
     return pa.table(
         {
-            "RESPONSE_ID": np.char.add("SR", np.char.zfill(ids.astype(str), 7)),
+            "RESPONSE_ID": serials("SR", ids, 7),
             "SURVEY": np.concatenate(rows["survey"]),
             "QUESTION": np.concatenate(rows["aspect"]),
-            "INTERVIEW_DATE": pc.strftime(
-                pa.array(np.concatenate(rows["date"])), format="%d/%m/%Y"
-            ),
+            "INTERVIEW_DATE": format_times(np.concatenate(rows["date"]), "%d/%m/%Y"),
             "ANSWER": np.concatenate(rows["answer"]),
             "CRIME_TYPE": np.concatenate(rows["crime"]),
             "CSP": _district(rng, len(ids)),
