@@ -117,14 +117,15 @@ def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) 
         for r, row in enumerate(rows.to_dict(orient="records"), start=1):
             u = unit(str(row["unit"]))
             fmt = number_formats.get(str(row["unit"]))
-            change = row["change_ppt"] if u.is_pct else row["change_pct"]
+            # A table whose every series lacks data has no figure columns at all: blanks.
+            change = row.get("change_ppt") if u.is_pct else row.get("change_pct")
             _write(ws, r, 0, row["measure"])
-            _write(ws, r, 1, row["rolling_12m"], fmt)
-            _write(ws, r, 2, row["baseline"], fmt)
-            _write(ws, r, 3, row["baseline_period"])
+            _write(ws, r, 1, row.get("rolling_12m"), fmt)
+            _write(ws, r, 2, row.get("baseline"), fmt)
+            _write(ws, r, 3, row.get("baseline_period"))
             _write(ws, r, 4, change, change_formats["pct" if u.is_pct else "count"])
-            _write(ws, r, 5, row["verdict"])
-            _write(ws, r, 6, row["method"])
+            _write(ws, r, 5, row.get("verdict"))
+            _write(ws, r, 6, row.get("method"))
             _write(ws, r, 7, row.get("spc_class"))
             _write(
                 ws,
