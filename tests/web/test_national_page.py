@@ -110,3 +110,12 @@ def test_the_page_in_a_browser_offline(national_store: Path, chromium: str) -> N
         assert page.locator("figure.chart svg path").count() > 3
         browser.close()
     assert outside == []
+
+
+def test_the_forces_held_are_those_with_their_own_records(national_store: Path) -> None:
+    """Published national tables cover every force; the dashboard's choice of force, and of the
+    latest month, reads only the forces' own record tables."""
+    from policeperf.web.service import _forces_held
+
+    with Store(national_store, read_only=True) as db:
+        assert _forces_held(db) == ["Cambridgeshire Constabulary", "Demo Constabulary"]

@@ -25,6 +25,7 @@ from policeperf.errors import PolicePerfError, StoreError
 from policeperf.framework import Framework, load_framework
 from policeperf.store import Store
 from policeperf.store.database import store_state
+from policeperf.store.schema import RECORD_TABLES
 from policeperf.web.cache import BoundedCache
 from policeperf.web.settings import Settings
 
@@ -194,7 +195,9 @@ class ResultsService:
     def _latest(self, db: Store) -> date:
         """The latest month any table was received for the force (today if none is recorded)."""
         force = self._chosen_force(_forces_held(db))
-        sql = "SELECT max(month) FROM coverage" + (" WHERE force = ?" if force else "")
+        sql = f"SELECT max(month) FROM coverage WHERE {OWN_RECORDS}" + (
+            " AND force = ?" if force else ""
+        )
         latest = db.scalar(sql, [force] if force else [])
         return latest if isinstance(latest, date) else self._today()
 
@@ -203,8 +206,14 @@ class ResultsService:
         return str(self.results(None).attrs.get("force") or self.framework.force or "")
 
 
+OWN_RECORDS = "table_name IN (" + ", ".join(f"'{t}'" for t in RECORD_TABLES) + ")"
+"""Coverage of the forces' own record tables: the published national tables cover every force
+and are not a force's data."""
+
+
 def _forces_held(db: Store) -> list[str]:
-    return [str(r[0]) for r in db.fetchall("SELECT DISTINCT force FROM coverage ORDER BY 1")]
+    sql = f"SELECT DISTINCT force FROM coverage WHERE {OWN_RECORDS} ORDER BY 1"
+    return [str(r[0]) for r in db.fetchall(sql)]
 
 
 def check_month(service: ResultsService, text: str | None) -> date | None:
