@@ -118,4 +118,4 @@ def test_the_forces_held_are_those_with_their_own_records(national_store: Path) 
     from policeperf.web.service import _forces_held
 
     with Store(national_store, read_only=True) as db:
-        assert _forces_held(db) == ["Cambridgeshire Constabulary", "Demo Constabulary"]
+        assert _forces_held(db) == ["Demo Constabulary"]
