@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from policeperf.web import Settings, create_app
@@ -27,6 +28,9 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 def _store_with_the_demo_force(demo_store_path: Path) -> Iterator[None]:
     STORE.parent.mkdir(exist_ok=True)
     shutil.copyfile(demo_store_path, STORE)
+    # The first request evaluates the store; done here, so no generated case waits on it.
+    with TestClient(APP) as client:
+        assert client.get("/api/months").status_code == 200
     yield
     shutil.rmtree(STORE.parent, ignore_errors=True)
 
@@ -34,7 +38,7 @@ def _store_with_the_demo_force(demo_store_path: Path) -> Iterator[None]:
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_operations_never_fail_with_a_server_error(case: schemathesis.Case) -> None:
-    response = case.call()
+    response = case.call(timeout=120)  # a loaded machine must not fail a correct answer
     assert response.status_code < 500, response.text
     case.validate_response(response)
 
