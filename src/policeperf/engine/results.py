@@ -325,13 +325,13 @@ def _additive_rows(
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
     crimes = _crime_counts(m, months, frame, avail)
     rows = []
-    spc = _spc_runs(m, ctx, months, vals, level)
+    rows_at = _row_positions(ctx, months, level)
+    spc = _spc_runs(m, ctx, months, vals, rows_at)
     settings = ctx.framework.settings
     fixed = settings.fixed_baseline
     baseline_months, trends = _BaselineMonths(s), _Trends()
-    for i, month in enumerate(months):
-        if not ctx.wants(month, level):
-            continue
+    for i in rows_at:
+        month = months[i]
         b = S.baseline_year(month, fixed)
         status, reason = avail.window_status(i, S.WINDOW, date(b, 4, 1))
         if no_population and status in (A.OK, A.INCOMPLETE_WINDOW, A.INCOMPLETE_BASELINE):
@@ -439,13 +439,13 @@ def _median_rows(
         else None
         for i, mo in enumerate(months)
     ]
-    spc = _spc_runs(m, ctx, months, vals, level)
+    rows_at = _row_positions(ctx, months, level)
+    spc = _spc_runs(m, ctx, months, vals, rows_at)
     medians = np.array([np.nan if v is None else v for v in vals], dtype=float)
     rows = []
     trends = _Trends()
-    for i, month in enumerate(months):
-        if not ctx.wants(month, level):
-            continue
+    for i in rows_at:
+        month = months[i]
         b = S.baseline_year(month, fixed)
         status, reason = statuses[i]
         baseline_first = S.fy_offset(months, b)
@@ -685,12 +685,25 @@ def _facts(
     }  # fmt: skip
 
 
+def _row_positions(ctx: Context, months: list[date], level: str) -> list[int]:
+    """The positions in `months` of the months given rows at area `level`, in order."""
+    if ctx.row_months is None:
+        return list(range(len(months)))
+    wanted = ctx.row_months.get(level, frozenset())
+    return [i for i, month in enumerate(months) if month in wanted]
+
+
 def _spc_runs(
-    m: Measure, ctx: Context, months: list[date], vals: list[float | None], level: str
+    m: Measure,
+    ctx: Context,
+    months: list[date],
+    vals: list[float | None],
+    rows_at: list[int],
 ) -> list[tuple[spc_mod.SpcResult, int, date | None] | None]:
     """SPC per unbroken run of months with data (its rules need no gaps): for each month, the
     run's result, the month's position in it, and the month the run restarted after a gap.
-    A run with no month given a row at `level` is not charted: nothing reads it."""
+    A run holding none of the positions given rows (`rows_at`) is not charted: nothing reads it."""
+    given = set(rows_at)
     out: list[tuple[spc_mod.SpcResult, int, date | None] | None] = [None] * len(months)
     i = 0
     while i < len(months):
@@ -700,7 +713,7 @@ def _spc_runs(
         j = i
         while j + 1 < len(months) and vals[j + 1] is not None:
             j += 1
-        wanted = any(ctx.wants(months[k], level) for k in range(i, j + 1))
+        wanted = any(k in given for k in range(i, j + 1))
         result = _spc(m, ctx, months[i : j + 1], vals[i : j + 1]) if wanted else None
         if result is not None:
             restarted = months[i] if i > 0 else None
