@@ -414,14 +414,13 @@ def _median_rows(
     meta: dict[str, Any],
     avail: A.Availability,
 ) -> list[dict[str, Any]]:
-    def window(name: str) -> dict[int, tuple[float, float]]:
-        sub = frame[frame["window"] == name]
-        return {
-            int(k): (float(v), float(n))
-            for k, v, n in zip(sub["key"], sub["value"], sub["n"], strict=True)
-        }
-
-    monthly, rolling, years = window("month"), window("r12"), window("fy")
+    # Each window's (value, n) by key, in one pass over the frame's columns.
+    found: dict[str, dict[int, tuple[float, float]]] = {"month": {}, "r12": {}, "fy": {}}
+    columns = (frame[c].tolist() for c in ("window", "key", "value", "n"))
+    for name, k, v, n in zip(*columns, strict=True):
+        if name in found:
+            found[name][int(k)] = (float(v), float(n))
+    monthly, rolling, years = found["month"], found["r12"], found["fy"]
     vals: list[float | None] = [
         monthly.get(month_index(mo), (None, 0))[0] if avail.usable[i] else None
         for i, mo in enumerate(months)
