@@ -31,7 +31,6 @@ import pandas as pd
 from benchmarks.harness import WORK, Result, Timing, peak_rss_gb, timed
 from policeperf.engine import evaluate
 from policeperf.engine.aggregate import (
-    FILTER_COLUMNS,
     Scope,
     additive_expr,
     base_table,
@@ -167,12 +166,8 @@ def competent_pandas(con: duckdb.DuckDBPyConnection, force: str, measures: list)
     flags = {}
     for m in measures:
         mask = np.ones(len(frame), dtype=bool)
-        for field, column in FILTER_COLUMNS.items():
-            values = getattr(m.filters, field)
-            if values is not None:
-                mask &= frame[column].isin(values).to_numpy()
-        for marker in m.filters.markers or ():
-            mask &= frame[marker].fillna(False).to_numpy(dtype=bool)
+        for _, column, values in m.filters.by_column():
+            mask &= frame[column].isin(values).to_numpy()
         flags[m.id] = mask
     keys = {"period": frame["recorded_date"].dt.to_period("M"), "district": frame["district"]}
     return pd.DataFrame(flags).groupby(list(keys.values()), dropna=False).sum()

@@ -131,6 +131,10 @@ def test_screening_keeps_only_moving_ranges_strictly_below_3_267_times_their_mea
         ([1] + [-1] * 8 + [1], [0] + [1] * 8 + [0]),
         ([-1] + [1] * 7 + [-1], [0] + [1] * 7 + [0]),
         ([1] * 3 + [0] + [1] * 3, [0] * 7),
+        ([1] * 7, [1] * 7),
+        ([0] * 8, [0] * 8),
+        ([1] * 7 + [-1] * 7, [1] * 14),
+        ([1] * 7 + [0] + [-1] * 6, [1] * 7 + [0] * 7),
     ],
 )
 def test_shift_flags_every_point_of_seven_or_more_on_one_side(
@@ -138,7 +142,7 @@ def test_shift_flags_every_point_of_seven_or_more_on_one_side(
 ) -> None:
     """test-ptd_calculate_point_type.R 'ptd_seven_point_one_side_mean works as expected' and
     'ptd_part_of_seven_trend works as expected' (flags spread to the run's seven points); the last
-    row is ours: a point on the mean breaks the run."""
+    rows are ours: a point on the mean breaks the run, and is in none."""
     assert shift(np.array(rtm, dtype=np.int64)).astype(int).tolist() == expected
 
 

@@ -72,6 +72,7 @@ def _none(x: float | None) -> float | None:
 def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     lookback = ctx.framework.settings.outcome_lookback_months
+    additive = _AdditiveSeries(cube.additive)
     for pillar, priority, focus, m in ctx.framework.measures():
         meta = {
             "framework": ctx.framework.name, "framework_version": ctx.framework.version,
@@ -90,17 +91,22 @@ def evaluate_cube(cube: Cube, ctx: Context) -> pd.DataFrame:
         avail = A.Availability.build(
             m, months, ctx.coverage, lookback=lookback, framework=ctx.framework
         )
+        frames: dict[tuple[str, str], Any]
         if kind(m.kind).computation == "windowed":
             groups = cube.medians[cube.medians["measure_id"] == m.id]
-            build = _median_rows
+            build: Any = _median_rows
+            frames = {
+                (str(lv), str(ar)): f
+                for (lv, ar), f in groups.groupby(["level", "area"], sort=False)
+            }
+            empty: Any = groups.iloc[0:0]
         else:
-            groups = cube.additive[cube.additive["measure_id"] == m.id]
+            columns = additive.columns()
             build = _additive_rows
-        frames = {
-            (str(lv), str(ar)): f for (lv, ar), f in groups.groupby(["level", "area"], sort=False)
-        }
+            frames = {key: columns.take(index) for key, index in additive.series(m.id)}
+            empty = columns.take(np.zeros(0, dtype=np.intp))
         for key in ctx.geographies:
-            frames.setdefault(key, groups.iloc[0:0])
+            frames.setdefault(key, empty)
         for (level, area), frame in frames.items():
             built = build(m, ctx, months, level, area, frame, meta, avail)
             why = ctx.unknown_geographies.get((level, area))
@@ -196,13 +202,71 @@ def _unavailable_row(
     }  # fmt: skip
 
 
+class _Columns:
+    """One series' additive rows as numpy arrays by column name: what `_additive_rows` reads,
+    without a pandas frame (and its indexing) per series."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.arrays
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self.arrays[column]
+
+    def __len__(self) -> int:
+        return len(self.arrays["period"])
+
+    def take(self, index: np.ndarray) -> _Columns:
+        return _Columns({c: a[index] for c, a in self.arrays.items()})
+
+
+class _AdditiveSeries:
+    """The cube's additive rows split once into series (measure, level, area), in the order each
+    series first appears and with rows in their order, as a pandas group-by per measure gave
+    them; rows with no level or area belong to none."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._columns: _Columns | None = None
+        self._series: dict[str, list[tuple[tuple[str, str], np.ndarray]]] | None = None
+
+    def columns(self) -> _Columns:
+        if self._columns is None:
+            f = self.frame
+            self._columns = _Columns(
+                {c: f[c].to_numpy(dtype=object if c == "period" else float) for c in f.columns
+                 if c not in ("measure_id", "level", "area")}
+            )  # fmt: skip
+        return self._columns
+
+    def series(self, measure_id: str) -> list[tuple[tuple[str, str], np.ndarray]]:
+        if self._series is None:
+            f = self.frame
+            found: dict[tuple[Any, Any, Any], list[int]] = {}
+            keys = zip(
+                f["measure_id"].tolist(), f["level"].tolist(), f["area"].tolist(), strict=True
+            )
+            for k, key in enumerate(keys):
+                found.setdefault(key, []).append(k)
+            split: dict[str, list[tuple[tuple[str, str], np.ndarray]]] = {}
+            for (mid, level, area), rows in found.items():
+                if pd.isna(level) or pd.isna(area) or pd.isna(mid):
+                    continue
+                index = np.array(rows, dtype=np.intp)
+                split.setdefault(str(mid), []).append(((str(level), str(area)), index))
+            self._series = split
+        return self._series.get(measure_id, [])
+
+
 def _series(
     m: Measure,
     ctx: Context,
     months: list[date],
     level: str,
     area: str,
-    frame: pd.DataFrame,
+    frame: _Columns,
     avail: A.Availability,
 ) -> S.MonthlySeries:
     """Monthly numerators (and denominators): a month with data and no records is 0, a month
@@ -223,7 +287,7 @@ def _series(
     return S.MonthlySeries(months, num, None)
 
 
-def _by_month(frame: pd.DataFrame, column: str, months: list[date]) -> np.ndarray:
+def _by_month(frame: _Columns, column: str, months: list[date]) -> np.ndarray:
     """`column` of `frame` (one row per period) placed on `months`: 0 where a month has no row
     or a missing value, periods outside `months` left out. Positions by dictionary rather than
     a pandas reindex per series, which cost milliseconds each."""
@@ -232,7 +296,7 @@ def _by_month(frame: pd.DataFrame, column: str, months: list[date]) -> np.ndarra
     at = np.fromiter(
         (position.get(p, -1) for p in frame["period"]), dtype=np.intp, count=len(frame)
     )
-    values = frame[column].to_numpy(dtype=float)
+    values = np.asarray(frame[column], dtype=float)
     kept = (at >= 0) & ~np.isnan(values)
     out[at[kept]] = values[kept]
     return out
@@ -244,7 +308,7 @@ def _additive_rows(
     months: list[date],
     level: str,
     area: str,
-    frame: pd.DataFrame,
+    frame: _Columns,
     meta: dict[str, Any],
     avail: A.Availability,
 ) -> list[dict[str, Any]]:
@@ -261,13 +325,13 @@ def _additive_rows(
     r12 = [None if n is None else s.ratio(n, d) for n, d in zip(r12_num, r12_den, strict=True)]
     crimes = _crime_counts(m, months, frame, avail)
     rows = []
-    spc = _spc_runs(m, ctx, months, vals, avail)
+    rows_at = _row_positions(ctx, months, level)
+    spc = _spc_runs(m, ctx, months, vals, rows_at)
     settings = ctx.framework.settings
     fixed = settings.fixed_baseline
     baseline_months, trends = _BaselineMonths(s), _Trends()
-    for i, month in enumerate(months):
-        if not ctx.wants(month, level):
-            continue
+    for i in rows_at:
+        month = months[i]
         b = S.baseline_year(month, fixed)
         status, reason = avail.window_status(i, S.WINDOW, date(b, 4, 1))
         if no_population and status in (A.OK, A.INCOMPLETE_WINDOW, A.INCOMPLETE_BASELINE):
@@ -312,7 +376,7 @@ def _additive_rows(
 
 
 def _cohort_lags(
-    m: Measure, months: list[date], frame: pd.DataFrame, avail: A.Availability
+    m: Measure, months: list[date], frame: _Columns, avail: A.Availability
 ) -> np.ndarray | None:
     """Cohort outcome rates: months x follow-up lags (see `followup`), NaN for a month without
     data. None for every other measure, and for a cube built without lags (its numerators are
@@ -329,7 +393,7 @@ def _nan(x: float | None) -> float:
 
 
 def _crime_counts(
-    m: Measure, months: list[date], frame: pd.DataFrame, avail: A.Availability
+    m: Measure, months: list[date], frame: _Columns, avail: A.Availability
 ) -> np.ndarray | None:
     """Weighted sums (harm, sums of a value): the records behind each month's figure (what a
     public version suppresses by); like every figure, a month without data has none."""
@@ -350,14 +414,13 @@ def _median_rows(
     meta: dict[str, Any],
     avail: A.Availability,
 ) -> list[dict[str, Any]]:
-    def window(name: str) -> dict[int, tuple[float, float]]:
-        sub = frame[frame["window"] == name]
-        return {
-            int(k): (float(v), float(n))
-            for k, v, n in zip(sub["key"], sub["value"], sub["n"], strict=True)
-        }
-
-    monthly, rolling, years = window("month"), window("r12"), window("fy")
+    # Each window's (value, n) by key, in one pass over the frame's columns.
+    found: dict[str, dict[int, tuple[float, float]]] = {"month": {}, "r12": {}, "fy": {}}
+    columns = (frame[c].tolist() for c in ("window", "key", "value", "n"))
+    for name, k, v, n in zip(*columns, strict=True):
+        if name in found:
+            found[name][int(k)] = (float(v), float(n))
+    monthly, rolling, years = found["month"], found["r12"], found["fy"]
     vals: list[float | None] = [
         monthly.get(month_index(mo), (None, 0))[0] if avail.usable[i] else None
         for i, mo in enumerate(months)
@@ -375,13 +438,13 @@ def _median_rows(
         else None
         for i, mo in enumerate(months)
     ]
-    spc = _spc_runs(m, ctx, months, vals, avail)
+    rows_at = _row_positions(ctx, months, level)
+    spc = _spc_runs(m, ctx, months, vals, rows_at)
     medians = np.array([np.nan if v is None else v for v in vals], dtype=float)
     rows = []
     trends = _Trends()
-    for i, month in enumerate(months):
-        if not ctx.wants(month, level):
-            continue
+    for i in rows_at:
+        month = months[i]
         b = S.baseline_year(month, fixed)
         status, reason = statuses[i]
         baseline_first = S.fy_offset(months, b)
@@ -621,11 +684,25 @@ def _facts(
     }  # fmt: skip
 
 
+def _row_positions(ctx: Context, months: list[date], level: str) -> list[int]:
+    """The positions in `months` of the months given rows at area `level`, in order."""
+    if ctx.row_months is None:
+        return list(range(len(months)))
+    wanted = ctx.row_months.get(level, frozenset())
+    return [i for i, month in enumerate(months) if month in wanted]
+
+
 def _spc_runs(
-    m: Measure, ctx: Context, months: list[date], vals: list[float | None], avail: A.Availability
+    m: Measure,
+    ctx: Context,
+    months: list[date],
+    vals: list[float | None],
+    rows_at: list[int],
 ) -> list[tuple[spc_mod.SpcResult, int, date | None] | None]:
     """SPC per unbroken run of months with data (its rules need no gaps): for each month, the
-    run's result, the month's position in it, and the month the run restarted after a gap."""
+    run's result, the month's position in it, and the month the run restarted after a gap.
+    A run holding none of the positions given rows (`rows_at`) is not charted: nothing reads it."""
+    given = set(rows_at)
     out: list[tuple[spc_mod.SpcResult, int, date | None] | None] = [None] * len(months)
     i = 0
     while i < len(months):
@@ -635,7 +712,8 @@ def _spc_runs(
         j = i
         while j + 1 < len(months) and vals[j + 1] is not None:
             j += 1
-        result = _spc(m, ctx, months[i : j + 1], vals[i : j + 1])
+        wanted = any(k in given for k in range(i, j + 1))
+        result = _spc(m, ctx, months[i : j + 1], vals[i : j + 1]) if wanted else None
         if result is not None:
             restarted = months[i] if i > 0 else None
             for k in range(i, j + 1):

@@ -183,15 +183,18 @@ def _signs(x: Floats) -> npt.NDArray[np.int64]:
 
 
 def _runs(values: npt.NDArray[np.int64], length: int) -> Bools:
-    """Points inside a run of at least `length` equal non-zero values."""
-    n = values.size
+    """Points inside a run of at least `length` equal non-zero values. A plain loop: a chart
+    has tens of points, where numpy's per-call cost was most of the chart's time."""
+    v = values.tolist()
+    n = len(v)
     out = np.zeros(n, dtype=bool)
-    if n == 0:
-        return out
-    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
-    lengths = np.diff(np.append(starts, n))
-    long_runs = (values[starts] != 0) & (lengths >= length)
-    return np.repeat(long_runs, lengths)
+    start = 0
+    for k in range(1, n + 1):
+        if k == n or v[k] != v[start]:
+            if v[start] != 0 and k - start >= length:
+                out[start:k] = True
+            start = k
+    return out
 
 
 def shift(relative_to_mean: npt.NDArray[np.int64], points: int = SHIFT_POINTS) -> Bools:
