@@ -618,7 +618,7 @@ def evaluate_on(
     spark_master: str | None,
     data: Path | None,
     store: Path | None,
-    framework: str,
+    framework: Any,
     reporting: Any,
     **options: Any,
 ) -> Any:
@@ -627,22 +627,27 @@ def evaluate_on(
     export of it. `options`: force, profile, row_months as `engine.evaluate` takes them."""
     from policeperf.engine import evaluate as run
 
+    if data is not None and store is not None:
+        raise typer.BadParameter("read either a store or a Parquet export", param_hint="--data")
     if backend == "duckdb" and data is None:
         with Store(resolve_store_path(store), read_only=True) as db:
             return run(db, framework, reporting, **options)
     import tempfile
 
     from policeperf.engine import evaluate_backend
-    from policeperf.framework import load_framework
+    from policeperf.framework import Framework, load_framework
     from policeperf.framework.profile import load_profile
     from policeperf.store.parquet import duckdb_dataset_backend, export_dataset, read_dataset
-    from policeperf.store.spark import spark_dataset_backend
+    from policeperf.store.spark import spark_dataset_backend, spark_missing
 
+    missing = spark_missing() if backend == "spark" else None
+    if missing:  # before any export or read: say it at once
+        raise PolicePerfError(missing)
     profile = options.pop("profile", None)
     if isinstance(profile, Path):
         profile = load_profile(profile)
     force = options.pop("force", None) or (profile.force if profile else None)
-    model = load_framework(framework)
+    model = framework if isinstance(framework, Framework) else load_framework(framework)
     with tempfile.TemporaryDirectory(prefix="policeperf-") as scratch:
         if data is None:
             with Store(resolve_store_path(store), read_only=True) as db:
@@ -1073,14 +1078,16 @@ def report(
             help="Compare with the N forces most like this one (default 7, method shown).",
         ),
     ] = None,
+    backend: BackendOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance, and
     how the force compares nationally when the store holds the national tables."""
-    from policeperf.engine import evaluate as run
     from policeperf.framework import load_framework
     from policeperf.report import FORMATS, months_needed, write_report
 
+    backend_option(backend, spark_master)
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in wanted if f not in FORMATS]
     if bad or not wanted:
@@ -1091,8 +1098,8 @@ def report(
     model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
-            results = run(db, model, reporting, force=force, profile=profile,
-                          row_months=months_needed(reporting, wanted, suppress_below))  # fmt: skip
+            results = evaluate_on(backend, spark_master, None, store, model, reporting, force=force, profile=profile,
+                                  row_months=months_needed(reporting, wanted, suppress_below))  # fmt: skip
         warn_about(results)
         provenance = provenance_lines(db, results)
         model = model.model_copy(update={"force": results.attrs.get("force")})

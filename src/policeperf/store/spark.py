@@ -6,7 +6,10 @@ Parquet (one folder per table) and registered in a Spark session, local mode by 
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterable
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +106,7 @@ SPARK_TYPES = {"VARCHAR": "string", "DATE": "date", "INTEGER": "int", "BIGINT": 
 
 def spark_missing() -> str | None:
     """Why the Spark backend cannot start here (no pyspark, no Java), in one line; None if it can."""
-    import importlib.util
-    import os
-    import shutil
-
-    if importlib.util.find_spec("pyspark") is None:
+    if find_spec("pyspark") is None:
         return (
             "the Spark backend needs pyspark and Java 17 or later: "
             "pip install 'policeperf[spark]' (and a Java runtime)"
