@@ -132,10 +132,11 @@ def export_dataset(store: Store, folder: Path, tables: Iterable[str] | None = No
             )
         infos[table] = TableInfo(table, columns, keys, rows)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state = store_state(store)
     manifest = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
-        "store_state": store_state(store),
+        "store_state": state,
         "exported_at": stamp,
         "tables": {
             t.name: {"columns": [list(c) for c in t.columns], "partition_by": list(t.partition_by),
@@ -144,7 +145,7 @@ def export_dataset(store: Store, folder: Path, tables: Iterable[str] | None = No
         },
     }  # fmt: skip
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    return Dataset(folder, manifest["store_state"], SCHEMA_VERSION, stamp, infos)  # type: ignore[arg-type]
+    return Dataset(folder, state, SCHEMA_VERSION, stamp, infos)
 
 
 def read_dataset(folder: Path) -> Dataset:
