@@ -131,3 +131,34 @@ def test_evaluate_on_spark_from_the_parquet_export_equals_duckdb_on_the_store_ro
             for done in (duck, spark)]  # fmt: skip
     assert len(read[0]) > 100 and read[0]["store_state"].iloc[0].startswith("batches=")
     pd.testing.assert_frame_equal(read[0].drop(columns="as_at"), read[1].drop(columns="as_at"))
+
+
+def test_spark_reads_the_hive_layout_back_to_the_store_tables(
+    tmp_path: Path, session: object
+) -> None:
+    """Force names the folder names must escape come back whole, partition values with the
+    store's types, and a month folder that is only a layout is not a column."""
+    from policeperf.store.parquet import export_dataset
+    from policeperf.store.spark import spark_dataset_backend
+
+    odd = "Avon & Somerset/Test=1 100%"
+    with Store(tmp_path / "s.duckdb") as db:
+        ingest_police_uk(db, [CAMBS_2024])
+        db.execute("UPDATE crimes SET force = ? WHERE month(recorded_date) = 5", [odd])
+        dataset = export_dataset(db, tmp_path / "pq", tables=["crimes", "coverage"])
+        counts = db.con.execute(
+            "SELECT force, recorded_date, count(*) AS n FROM crimes GROUP BY ALL ORDER BY ALL"
+        ).df()
+        coverage = db.con.execute("SELECT * FROM coverage ORDER BY ALL").df()
+    backend = spark_dataset_backend(session, dataset)
+    crimes = backend.table("crimes")
+    assert list(crimes.columns) == list(dataset.tables["crimes"].names)
+    assert str(crimes.schema()["force"]).startswith("string")
+    spark_counts = (crimes.group_by(["force", "recorded_date"]).agg(n=crimes.count())
+                    .order_by(["force", "recorded_date"]).to_pandas())  # fmt: skip
+    assert odd in set(spark_counts["force"])
+    pd.testing.assert_frame_equal(counts, spark_counts, check_dtype=False)
+    spark_coverage = backend.table("coverage").to_pandas()
+    assert str(backend.table("coverage").schema()["month"]).startswith("date")
+    spark_coverage = spark_coverage.sort_values(list(coverage.columns)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(coverage, spark_coverage, check_dtype=False)
