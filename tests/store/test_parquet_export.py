@@ -34,9 +34,10 @@ def table_frame(con: object, sql: str) -> pd.DataFrame:
 
 
 def test_every_table_reads_back_the_same_rows_and_types(small_store: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "the force's export"  # a quote in the path, as SQL must escape
     with Store(small_store, read_only=True) as db:
-        dataset = export_dataset(db, tmp_path / "out")
-        backend = duckdb_dataset_backend(read_dataset(tmp_path / "out"))
+        dataset = export_dataset(db, folder)
+        backend = duckdb_dataset_backend(read_dataset(folder))
         con = backend.con
         assert {"crimes", "outcomes", "coverage", "ingest_batches"} <= set(dataset.tables)
         for table, info in dataset.tables.items():

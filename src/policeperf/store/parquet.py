@@ -96,6 +96,10 @@ def _month_expr(table: str, names: Iterable[str]) -> str | None:
     return None
 
 
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def export_dataset(store: Store, folder: Path, tables: Iterable[str] | None = None) -> Dataset:
     """Write the store's current tables (every one, or `tables`) under `folder`, each
     partitioned by force and month where it has them, and the manifest last: a folder without
@@ -121,13 +125,13 @@ def export_dataset(store: Store, folder: Path, tables: Iterable[str] | None = No
         target = folder / table
         if keys:
             store.execute(
-                f"COPY (SELECT {select} FROM \"{table}\") TO '{target}' "
+                f"COPY (SELECT {select} FROM \"{table}\") TO '{_quoted(target)}' "
                 f"(FORMAT parquet, PARTITION_BY ({', '.join(keys)}))"
             )
         else:
             target.mkdir()
             store.execute(
-                f"COPY (SELECT {select} FROM \"{table}\") TO '{target / 'data_0.parquet'}' "
+                f"COPY (SELECT {select} FROM \"{table}\") TO '{_quoted(target / 'data_0.parquet')}' "
                 "(FORMAT parquet)"
             )
         infos[table] = TableInfo(table, columns, keys, rows)
