@@ -559,6 +559,108 @@ ProfileOption = Annotated[
     ),
 ]
 
+BackendOption = Annotated[
+    str, typer.Option("--backend", help="Where the queries run: duckdb or spark (docs/spark.md).")
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL (default local[*]; under spark-submit, the one it was given).",
+        show_default=False,
+    ),
+]
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="Read a Parquet export ('policeperf export parquet') instead of the store.",
+        show_default=False,
+    ),
+]
+
+
+def backend_option(backend: str, spark_master: str | None) -> str:
+    """--backend: duckdb or spark; --spark-master only with spark."""
+    if backend not in ("duckdb", "spark"):
+        raise typer.BadParameter(
+            f"got {backend!r}; expected duckdb or spark", param_hint="--backend"
+        )
+    if spark_master is not None and backend != "spark":
+        raise typer.BadParameter("only with --backend spark", param_hint="--spark-master")
+    return backend
+
+
+def start_spark(master: str | None) -> Any:
+    """The Spark session for --backend spark, or one line saying what is missing."""
+    import os
+    import warnings
+
+    from policeperf.store.spark import spark_missing, spark_session
+
+    # pyspark's notes on the pandas version are for its developers, not for a user's run
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+
+    missing = spark_missing()
+    if missing:
+        raise PolicePerfError(missing)
+    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+        master = "local[*]"  # spark-submit sets the gateway and names the master itself
+    try:
+        return spark_session(master=master)
+    except Exception as exc:  # the JVM did not start: Java too old, bad master URL
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise PolicePerfError(f"Spark could not start ({first})") from None
+
+
+def evaluate_on(
+    backend: str,
+    spark_master: str | None,
+    data: Path | None,
+    store: Path | None,
+    framework: Any,
+    reporting: Any,
+    **options: Any,
+) -> Any:
+    """The results table from the store on DuckDB (its compiled queries kept), or through Ibis
+    from a Parquet export (`--data`) on either backend; Spark on the store reads a temporary
+    export of it. `options`: force, profile, row_months as `engine.evaluate` takes them."""
+    from policeperf.engine import evaluate as run
+
+    if data is not None and store is not None:
+        raise typer.BadParameter("read either a store or a Parquet export", param_hint="--data")
+    if backend == "duckdb" and data is None:
+        with Store(resolve_store_path(store), read_only=True) as db:
+            return run(db, framework, reporting, **options)
+    import tempfile
+
+    from policeperf.engine import evaluate_backend
+    from policeperf.framework import Framework, load_framework
+    from policeperf.framework.profile import load_profile
+    from policeperf.store.parquet import duckdb_dataset_backend, export_dataset, read_dataset
+    from policeperf.store.spark import spark_dataset_backend, spark_missing
+
+    missing = spark_missing() if backend == "spark" else None
+    if missing:  # before any export or read: say it at once
+        raise PolicePerfError(missing)
+    profile = options.pop("profile", None)
+    if isinstance(profile, Path):
+        profile = load_profile(profile)
+    force = options.pop("force", None) or (profile.force if profile else None)
+    model = framework if isinstance(framework, Framework) else load_framework(framework)
+    with tempfile.TemporaryDirectory(prefix="policeperf-") as scratch:
+        if data is None:
+            with Store(resolve_store_path(store), read_only=True) as db:
+                dataset = export_dataset(db, Path(scratch) / "store")
+        else:
+            dataset = read_dataset(data)
+        if backend == "spark":
+            ibis_backend = spark_dataset_backend(start_spark(spark_master), dataset)
+        else:
+            ibis_backend = duckdb_dataset_backend(dataset)
+        return evaluate_backend(ibis_backend, model, reporting, force=force, profile=profile,
+                                store_state=dataset.store_state, **options)  # fmt: skip
+
 
 @app.command()
 @user_errors
@@ -581,13 +683,16 @@ def evaluate(
         str | None, typer.Option("--area", help="Only this area: all, an area or a district.")
     ] = None,
     profile: ProfileOption = None,
+    backend: BackendOption = "duckdb",
+    spark_master: SparkMasterOption = None,
+    data: DataOption = None,
 ) -> None:
     """The results table: every measure x area for the reporting month, with rolling 12 months,
     baseline, changes, verdict and method, and a status and reason where a figure is not
     available."""
-    from policeperf.engine import evaluate as run
     from policeperf.engine.export import write_results
 
+    backend_option(backend, spark_master)
     if fmt not in ("csv", "parquet", "json"):
         raise typer.BadParameter(
             f"got {fmt!r}; expected csv, parquet or json", param_hint="--format"
@@ -595,9 +700,8 @@ def evaluate(
     if fmt == "parquet" and out_file is None:
         raise typer.BadParameter("parquet is binary; name a file with --out", param_hint="--format")
     reporting = month_option(month)
-    with Store(resolve_store_path(store), read_only=True) as db:
-        results = run(db, framework, reporting, force=force, profile=profile,
-                      row_months=None if all_months else [reporting])  # fmt: skip
+    results = evaluate_on(backend, spark_master, data, store, framework, reporting, force=force,
+                          profile=profile, row_months=None if all_months else [reporting])  # fmt: skip
     warn_about(results)
     if not all_months:
         results = results[results["month"] == reporting]
@@ -974,14 +1078,16 @@ def report(
             help="Compare with the N forces most like this one (default 7, method shown).",
         ),
     ] = None,
+    backend: BackendOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """The board report: header, scorecards per pillar with verdicts and SPC, commentary and
     charts per focus area, area and district tables, method appendix and data provenance, and
     how the force compares nationally when the store holds the national tables."""
-    from policeperf.engine import evaluate as run
     from policeperf.framework import load_framework
     from policeperf.report import FORMATS, months_needed, write_report
 
+    backend_option(backend, spark_master)
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in wanted if f not in FORMATS]
     if bad or not wanted:
@@ -992,8 +1098,8 @@ def report(
     model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
         with err.status("evaluating", spinner="dots"):
-            results = run(db, model, reporting, force=force, profile=profile,
-                          row_months=months_needed(reporting, wanted, suppress_below))  # fmt: skip
+            results = evaluate_on(backend, spark_master, None, store, model, reporting, force=force, profile=profile,
+                                  row_months=months_needed(reporting, wanted, suppress_below))  # fmt: skip
         warn_about(results)
         provenance = provenance_lines(db, results)
         model = model.model_copy(update={"force": results.attrs.get("force")})
@@ -1568,3 +1674,33 @@ def national_for_report(
         return None
     with err.status("comparing with England and Wales", spinner="dots"):
         return national_view(db, force, reporting, peer_file=peers, most_like=most_like)
+
+
+export_app = typer.Typer(help="Write the store in other formats.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("parquet")
+@user_errors
+def export_parquet_command(
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            callback=folder_option,
+            help="New (or empty) folder for the dataset.",
+            show_default=False,
+        ),
+    ],
+    store: StoreOption = None,
+) -> None:
+    """The store as a Parquet dataset, each table partitioned by force and month (hive layout),
+    with a manifest: what '--data DIR' reads on DuckDB or Spark (docs/spark.md)."""
+    from policeperf.store.parquet import export_dataset
+
+    with Store(resolve_store_path(store), read_only=True) as db:
+        dataset = export_dataset(db, out_dir)
+    for info in dataset.tables.values():
+        keys = f" by {', '.join(info.partition_by)}" if info.partition_by else ""
+        out.print(f"{info.name:24} {info.rows:>12,} rows{keys}")
+    err.print(f"wrote {len(dataset.tables)} tables to {out_dir}")

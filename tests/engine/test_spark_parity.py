@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -107,3 +108,57 @@ def test_the_daily_tracker_on_the_demo_force_is_identical_on_spark(
                                        "domestic_abuse_incidents"}  # fmt: skip
     assert duck["status"].eq("ok").all() and duck["spc_days"].eq(365).all()
     pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
+
+
+def test_evaluate_on_spark_from_the_parquet_export_equals_duckdb_on_the_store_row_for_row(
+    tmp_path: Path, demo_store_path: Path, session: object
+) -> None:
+    """The command line end to end: `export parquet`, then `evaluate --backend spark --data DIR`
+    writes the same CSV as `evaluate` on the store, but for the time it was run."""
+    from typer.testing import CliRunner
+
+    from policeperf.cli import app
+
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export", "parquet", "--store", str(demo_store_path),
+                                   "--out", str(tmp_path / "pq")])  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    asked = ["evaluate", "--framework", "pcp", "--month", "2021-03"]
+    duck = runner.invoke(app, [*asked, "--store", str(demo_store_path)])
+    spark = runner.invoke(app, [*asked, "--backend", "spark", "--data", str(tmp_path / "pq")])
+    assert duck.exit_code == 0 and spark.exit_code == 0, (duck.output, spark.output)
+    read = [pd.read_csv(io.StringIO(done.stdout), dtype=str, keep_default_na=False)
+            for done in (duck, spark)]  # fmt: skip
+    assert len(read[0]) > 100 and read[0]["store_state"].iloc[0].startswith("batches=")
+    pd.testing.assert_frame_equal(read[0].drop(columns="as_at"), read[1].drop(columns="as_at"))
+
+
+def test_spark_reads_the_hive_layout_back_to_the_store_tables(
+    tmp_path: Path, session: object
+) -> None:
+    """Force names the folder names must escape come back whole, partition values with the
+    store's types, and a month folder that is only a layout is not a column."""
+    from policeperf.store.parquet import export_dataset
+    from policeperf.store.spark import spark_dataset_backend
+
+    odd = "Avon & Somerset/Test=1 100%"
+    with Store(tmp_path / "s.duckdb") as db:
+        ingest_police_uk(db, [CAMBS_2024])
+        db.execute("UPDATE crimes SET force = ? WHERE month(recorded_date) = 5", [odd])
+        dataset = export_dataset(db, tmp_path / "pq", tables=["crimes", "coverage"])
+        counts = db.con.execute(
+            "SELECT force, recorded_date, count(*) AS n FROM crimes GROUP BY ALL ORDER BY ALL"
+        ).df()
+        coverage = db.con.execute("SELECT * FROM coverage ORDER BY ALL").df()
+    backend = spark_dataset_backend(session, dataset)
+    crimes = backend.table("crimes")
+    assert list(crimes.columns) == list(dataset.tables["crimes"].names)
+    assert str(crimes.schema()["force"]).startswith("string")
+    spark_counts = (crimes.group_by(["force", "recorded_date"]).agg(n=crimes.count())
+                    .order_by(["force", "recorded_date"]).to_pandas())  # fmt: skip
+    assert odd in set(spark_counts["force"])
+    pd.testing.assert_frame_equal(counts, spark_counts, check_dtype=False)
+    spark_coverage = backend.table("coverage").to_pandas()
+    assert str(backend.table("coverage").schema()["month"]).startswith("date")
+    spark_coverage = spark_coverage.sort_values(list(coverage.columns)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(coverage, spark_coverage, check_dtype=False)
