@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from policeperf.errors import need_extra
 from policeperf.store.database import Store
 from policeperf.store.schema import RECORD_TABLES
 
@@ -35,6 +36,7 @@ def export_parquet(
 
 def spark_session(app_name: str = "policeperf", master: str = "local[2]") -> Any:
     """A local Spark session with UTC time, quiet logs and a small shuffle for one machine."""
+    need_extra("pyspark", "The Spark backend", "spark")
     from pyspark.sql import SparkSession
 
     session = (
