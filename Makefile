@@ -6,20 +6,31 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 DEMO_STORE ?= out/demo.duckdb
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+LOCK   := requirements-dev.lock
+
+# The demo with the PDF and the dashboard, at the versions of the lock file.
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[pdf,web]'
 	touch $@
 
-$(TSTAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Development and tests: exactly the lock file, then this project over it.
+$(TSTAMP): pyproject.toml $(LOCK) $(STAMP)
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	bash scripts/install-system-deps.sh
 	touch $@
+
+# Re-resolve the lock file after changing the dependencies in pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --extra test --extra all --no-emit-index-url \
+		--no-emit-find-links --unsafe-package policeperf -o $(LOCK) pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/policeperf demo --store $(DEMO_STORE)

@@ -25,7 +25,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from policeperf import __version__
-from policeperf.errors import INTERRUPTED, PolicePerfError, StoreError, failure
+from policeperf.errors import INTERRUPTED, PolicePerfError, StoreError, failure, need_extra
 from policeperf.ingest.revisions import DEFAULT_REVISION_POLICY, RevisionPolicy
 from policeperf.store import Store, resolve_store_path
 from policeperf.store.database import backend_failure
@@ -472,22 +472,21 @@ def _demo_report(
     """One demo report in every format; returns its heading (markup) and its files. The
     demo's generated cohort, when there is one, feeds the harm section."""
     from policeperf.calendar import parse_month
-    from policeperf.engine import evaluate as run
     from policeperf.framework import load_framework
-    from policeperf.report import write_report
+    from policeperf.report.board import build_board_report, write_board_report
 
-    model = load_framework(name)
     reporting = parse_month(month)
+    cohort = folder.parent / "demo-exports" / "demo-cohort.csv"
     with Store(store, read_only=True) as db:
-        results = run(db, model, reporting, force=force)
-        model = model.model_copy(update={"force": results.attrs.get("force")})
-        cohort = folder.parent / "demo-exports" / "demo-cohort.csv"
-        harm = harm_for_report(
-            db, model, reporting, str(model.force), cohort if cohort.exists() else None
-        )
-        provenance = provenance_lines(db, results)
-    paths = write_report(results, model, reporting, folder, formats=("html", "pdf", "xlsx", "csv"),
-                         provenance=provenance, harm=harm, overwrite=True, pdf_pool=pdf_pool)  # fmt: skip
+        board = build_board_report(db, load_framework(name), reporting, force=force,
+                                   cohort=cohort if cohort.exists() else None, national=False)  # fmt: skip
+    try:
+        need_extra("weasyprint", "PDF output", "pdf")
+        formats = ["html", "pdf", "xlsx", "csv"]
+    except PolicePerfError:
+        formats = ["html", "xlsx", "csv"]  # a core install: the rest of the demo still runs
+    paths = write_board_report(board, folder, formats=formats, overwrite=True, pdf_pool=pdf_pool)
+    model, results = board.framework, board.results
     return f"[bold]{model.title}[/] ({results.attrs.get('force')}, {month})", paths
 
 
@@ -959,72 +958,15 @@ def _write_spc_chart(report: Any, path: Path, *, title: str, overwrite: bool) ->
     write_text(path, spc_chart_svg(rows, title=title), overwrite=overwrite)
 
 
-def harm_for_report(
-    db: Store, model: Any, reporting: Any, force: str, cohort_file: Path | None = None
-) -> Any:
-    """The report's harm section when the framework has a harm measure: the 12 months to the
-    reporting month, by offender, with a managed cohort if one is given."""
-    from policeperf.framework.kinds import kind
-
-    if not any(kind(m.kind).weighs_harm for *_, m in model.measures()):
-        return None
-    from policeperf.framework.loader import harm_weights
-    from policeperf.harm.cohort import measure_cohort, read_people
-    from policeperf.harm.rank import Window, rank
-    from policeperf.report.harm import harm_section
-    from policeperf.store.database import ibis_backend
-
-    backend = ibis_backend(db)
-    weights = harm_weights(model.settings, force)
-    ranking = rank(backend, force, Window.months_to(reporting, 12), weights, "offender")
-    cohort = None
-    if cohort_file is not None:
-        end = db.scalar("SELECT max(recorded_date) FROM crimes WHERE force = ?", [force])
-        cohort = measure_cohort(backend, force, weights, read_people(cohort_file), 12, end)
-    return harm_section(ranking, cohort)
+def _spinner(text: str) -> Any:
+    """The spinner a slow step of the board report shows on stderr."""
+    return err.status(text, spinner="dots")
 
 
 def warn_about(results: Any) -> None:
     """Problems of configuration the figures carry (a misspelt profile district), on stderr."""
     for warning in results.attrs.get("warnings") or ():
         err.print(f"warning: {escape(warning)}", soft_wrap=True)
-
-
-def provenance_lines(db: Store, results: Any) -> list[tuple[str, str]]:
-    """Where the figures come from: store, batches, months, quarantine, as-at time."""
-    state = store_status(db)
-    lines = [
-        ("Store", f"{state.path} (schema version {state.schema_version})"),
-        ("Results as at", str(results.attrs.get("as_at", ""))),
-        ("Store state", str(results.attrs.get("store_state", ""))),
-        ("Framework", f"{results.attrs.get('framework')} version {results.attrs.get('version')}"),
-    ]
-    force = results.attrs.get("force")
-    for c in state.coverage:
-        if c["force"] == force:
-            source = f" ({c['source']})" if c["source"] else ""
-            lines.append(
-                (
-                    f"Coverage: {c['table']}{source}",
-                    f"{c['summary']}; {c['months']} months received, {c['rows']:,} rows",
-                )
-            )
-    for s in state.sources:
-        lines.append(
-            (
-                f"Batches: {s['source']} {s['kind']}",
-                f"{s['files']} file(s); rows in {s['rows_in']:,} = accepted {s['rows_accepted']:,} + quarantined {s['rows_quarantined']:,}"
-                + (f"; {s['superseded']} superseded by a republication" if s["superseded"] else ""),
-            )
-        )
-    for q in state.quarantine[:10]:
-        lines.append(
-            (
-                f"Quarantine: {q['table']} {q['check']}",
-                f"{q['rows']:,} rows ({q['field'] or 'whole line'})",
-            )
-        )
-    return lines
 
 
 @app.command()
@@ -1085,7 +1027,8 @@ def report(
     charts per focus area, area and district tables, method appendix and data provenance, and
     how the force compares nationally when the store holds the national tables."""
     from policeperf.framework import load_framework
-    from policeperf.report import FORMATS, months_needed, write_report
+    from policeperf.report import FORMATS
+    from policeperf.report.board import build_board_report, write_board_report
 
     backend_option(backend, spark_master)
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
@@ -1094,25 +1037,25 @@ def report(
         raise typer.BadParameter(
             f"got {formats!r}; expected some of {', '.join(FORMATS)}", param_hint="--format"
         )
+    if peers is not None and most_like is not None:
+        raise typer.BadParameter("give --peers or --most-like, not both", param_hint="--peers")
+    if "pdf" in wanted:
+        need_extra("weasyprint", "PDF output", "pdf")
     reporting = month_option(month)
-    model = load_framework(framework)
     with Store(resolve_store_path(store), read_only=True) as db:
-        with err.status("evaluating", spinner="dots"):
-            results = evaluate_on(backend, spark_master, None, store, model, reporting, force=force, profile=profile,
-                                  row_months=months_needed(reporting, wanted, suppress_below))  # fmt: skip
-        warn_about(results)
-        provenance = provenance_lines(db, results)
-        model = model.model_copy(update={"force": results.attrs.get("force")})
-        harm = (
-            None
-            if suppress_below
-            else harm_for_report(db, model, reporting, str(model.force), cohort)
-        )
-        view = national_for_report(db, str(model.force), reporting, national, peers, most_like)
+        model = load_framework(framework)
+        results = None
+        if backend != "duckdb":  # the figures from Spark; the rest of the report from the store
+            with err.status(f"evaluating on {backend}", spinner="dots"):
+                results = evaluate_on(backend, spark_master, None, store, model, reporting, force=force,
+                                      profile=profile)  # fmt: skip
+        board = build_board_report(db, model, reporting, force=force,
+                                   profile=profile, suppress_below=suppress_below, cohort=cohort,
+                                   national=national, peers=peers, most_like=most_like,
+                                   formats=wanted, results=results, status=_spinner)  # fmt: skip
+        warn_about(board.results)
     with err.status("writing the report", spinner="dots"):
-        paths = write_report(results, model, reporting, out_dir, formats=wanted, provenance=provenance,
-                             suppress_below=suppress_below, harm=harm, overwrite=overwrite,
-                             national=view)  # fmt: skip
+        paths = write_board_report(board, out_dir, formats=wanted, overwrite=overwrite)
     for fmt, path in paths.items():
         out.print(f"{fmt:5} {path}")
 
@@ -1174,6 +1117,8 @@ def serve(
             soft_wrap=True,
         )
         raise typer.Exit(2)
+    need_extra("fastapi", "The dashboard", "web")
+    need_extra("uvicorn", "The dashboard", "web")
     import uvicorn
 
     from policeperf.web import Settings, check_bind, create_app
@@ -1653,27 +1598,6 @@ def render_comparison(result: Any) -> None:
             methods[text] = None
     for text in methods:
         out.print(f"  {text}", markup=False, soft_wrap=True)
-
-
-def national_for_report(
-    db: Store,
-    force: str,
-    reporting: Any,
-    wanted: bool | None,
-    peers: Path | None,
-    most_like: int | None,
-) -> Any:
-    """The report's "How we compare" content: when asked for (`--national`, `--peers` or
-    `--most-like`), or by default when the store holds the national tables; None otherwise."""
-    from policeperf.engine.national_view import holds_national, national_view
-
-    if peers is not None and most_like is not None:
-        raise typer.BadParameter("give --peers or --most-like, not both", param_hint="--peers")
-    asked = bool(wanted) or peers is not None or most_like is not None
-    if wanted is False or not (asked or holds_national(db)):
-        return None
-    with err.status("comparing with England and Wales", spinner="dots"):
-        return national_view(db, force, reporting, peer_file=peers, most_like=most_like)
 
 
 export_app = typer.Typer(help="Write the store in other formats.", no_args_is_help=True)

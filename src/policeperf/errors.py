@@ -54,3 +54,24 @@ def failure(exc: BaseException) -> tuple[int, str] | None:
         where = exc.filename if exc.filename is not None else "a file"
         return 1, f"{where}: {exc.strerror}"
     return None
+
+
+class MissingExtra(PolicePerfError):
+    """A feature needs an optional part of policeperf that is not installed."""
+
+
+def need_extra(module: str, feature: str, extra: str) -> None:
+    """Check that `module` imports, else say in one line which extra installs it: the core
+    install leaves out the PDF renderer, the dashboard's server and Spark.
+
+    Raises:
+        MissingExtra: "PDF output needs the pdf extra: pip install 'policeperf[pdf]'".
+    """
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(
+            f"{feature} needs the {extra} extra: pip install 'policeperf[{extra}]'"
+        ) from None

@@ -288,7 +288,7 @@ def test_board_report_for_cambridgeshire_march_2020_compares_from_the_home_offic
 def test_the_section_is_said_unavailable_when_asked_for_and_left_out_only_when_not(
     store: Store, db: Store
 ) -> None:
-    from policeperf.cli import national_for_report
+    from policeperf.report.board import national_for_report
 
     assert national_for_report(store, CAMBS, MARCH_2020, None, None, None) is None
     asked = national_for_report(store, CAMBS, MARCH_2020, True, None, None)

@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from policeperf.errors import need_extra
 from policeperf.outfile import replacing, write_text
 from policeperf.report.model import Report
 
@@ -63,6 +64,7 @@ def write_pdf(html: str, path: Path, *, overwrite: bool = False) -> Path:
     """A4 PDF with page numbers from the same HTML (print CSS), written whole or not at all.
     The report is self-contained: only the `data:` URLs of its own charts are read, and any
     other resource stops the rendering."""
+    need_extra("weasyprint", "PDF output", "pdf")
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 

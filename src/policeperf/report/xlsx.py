@@ -69,8 +69,17 @@ def write_xlsx(
     return path
 
 
+def _created_as_at(book: xlsxwriter.Workbook, results: pd.DataFrame) -> None:
+    """The workbook's creation time is when the store was read, not when the file was written:
+    the same results give the same file, whoever writes it (command line or dashboard)."""
+    stamp = results.attrs.get("as_at")
+    if stamp:
+        book.set_properties({"created": datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%SZ")})
+
+
 def _write_book(report: Report, results: pd.DataFrame, month: date, path: Path) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    _created_as_at(book, results)
     bold = book.add_format({"bold": True})
     head = book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
     date_fmt = book.add_format({"num_format": "yyyy-mm"})

@@ -13,6 +13,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from policeperf.errors import need_extra
 from policeperf.store.database import Store
 from policeperf.store.parquet import Dataset
 from policeperf.store.schema import RECORD_TABLES
@@ -41,6 +42,7 @@ def spark_session(app_name: str = "policeperf", master: str | None = "local[2]")
     """A Spark session with UTC time and quiet logs. On a local master, also a small shuffle
     and a 2 GB driver for one machine; on a cluster (or with `master` None, as under
     spark-submit, which names the master itself) those settings are the cluster's own."""
+    need_extra("pyspark", "The Spark backend", "spark")
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app_name)

@@ -8,13 +8,13 @@ are the packaged static assets.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -27,7 +27,7 @@ from policeperf.engine.export import to_records, write_results
 from policeperf.errors import PolicePerfError
 from policeperf.narrative import commentary
 from policeperf.narrative import numbers as N
-from policeperf.report import write_report
+from policeperf.report.board import board_report_bytes, board_report_name, build_board_report
 from policeperf.report.charts import measure_charts
 from policeperf.report.model import SPC_TEXT, chance_note, score_row
 from policeperf.report.xlsx import table_xlsx_bytes
@@ -38,6 +38,12 @@ from policeperf.web.settings import Settings, allowed_host_names, check_bind
 
 HERE = Path(__file__).resolve().parent
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+REPORT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 STORE_NOTICE_MARK = "<!--store-notice-->"
 STORE_NOTICE = (
     '<p class="notice" role="status">The store is being updated: these are the last complete '
@@ -306,23 +312,25 @@ def create_app(settings: Settings, service: ResultsService | None = None) -> Fas
         return Response(table_xlsx_bytes(frame), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers=_attachment(f"results-{chosen:%Y-%m}.xlsx"))  # fmt: skip
 
-    @app.get("/download/report.pdf", include_in_schema=False)
-    def download_pdf(month: str | None = Query(None, pattern=MONTH_PATTERN)) -> Response:
+    @app.get("/download/report.{fmt}", include_in_schema=False)
+    def download_report(
+        fmt: str = Path_(pattern=r"^(html|pdf|xlsx|csv)$"),
+        month: str | None = Query(None, pattern=MONTH_PATTERN),
+    ) -> Response:
+        """The board report, the file `policeperf report` writes for the same store, framework,
+        force, profile and month (report.board)."""
         chosen = month_of(month)
 
-        def make() -> bytes:
-            with tempfile.TemporaryDirectory() as tmp:
-                framework = results.framework.model_copy(update={"force": results.force})
-                paths = write_report(
-                    frame_for(chosen), framework, chosen, Path(tmp), formats=["pdf"]
-                )
-                return paths["pdf"].read_bytes()
+        def make() -> tuple[str, bytes]:
+            frame = frame_for(chosen)
+            if frame.attrs.get("month") != chosen.isoformat():
+                frame = results.results(chosen)  # the latest month held is not the latest received
+            with results.open_store() as db:
+                board = build_board_report(db, results.framework, chosen, results=frame)
+            return board_report_name(board, fmt), board_report_bytes(board, fmt)
 
-        return Response(
-            results.memo(("pdf", chosen), make),
-            media_type="application/pdf",
-            headers=_attachment(f"report-{chosen:%Y-%m}.pdf"),
-        )
+        name, body = results.memo(("report", fmt, chosen), make)
+        return Response(body, media_type=REPORT_TYPES[fmt], headers=_attachment(name))
 
     @app.get(
         "/api/months",
