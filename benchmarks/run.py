@@ -10,6 +10,7 @@ from benchmarks import (
     bench_dashboard,
     bench_harm,
     bench_ingest,
+    bench_kinds,
     bench_report,
     bench_startup,
     national,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "report-process": bench_startup.run_report,
     "demo": bench_startup.run_demo,
     "dashboard-pages": bench_dashboard.run_pages,
+    "kinds": bench_kinds.run,
 }
 
 
