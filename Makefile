@@ -29,7 +29,7 @@ $(TSTAMP): pyproject.toml $(LOCK) $(STAMP)
 # Re-resolve the lock file after changing the dependencies in pyproject.toml.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --extra test --extra all --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --strip-extras --extra test --no-emit-index-url \
 		--no-emit-find-links --unsafe-package policeperf -o $(LOCK) pyproject.toml
 
 demo: $(STAMP)
