@@ -546,6 +546,20 @@ FrameworkOption = Annotated[
     ),
 ]
 MonthOption = Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM.")]
+PeersOption = Annotated[
+    Path | None,
+    typer.Option("--peers", help="Peer-group file (YAML or CSV) naming each force's peers."),
+]
+MostLikeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--most-like",
+        min=1,
+        max=42,
+        help="Compare with the N forces most like this one, computed from the data (the method "
+        "is shown).",
+    ),
+]
 ForceOption = Annotated[
     str | None, typer.Option("--force", help="Force to evaluate when the framework names none.")
 ]
@@ -1004,22 +1018,12 @@ def report(
         bool | None,
         typer.Option(
             "--national/--no-national",
-            help="The 'How we compare' section (default: when the store holds national tables).",
+            help="The 'How we compare' section (default: when the store holds national tables); "
+            "peers from --peers or --most-like, else the 7 forces most like this one.",
         ),
     ] = None,
-    peers: Annotated[
-        Path | None,
-        typer.Option("--peers", help="Peer-group file (YAML or CSV) for 'How we compare'."),
-    ] = None,
-    most_like: Annotated[
-        int | None,
-        typer.Option(
-            "--most-like",
-            min=1,
-            max=42,
-            help="Compare with the N forces most like this one (default 7, method shown).",
-        ),
-    ] = None,
+    peers: PeersOption = None,
+    most_like: MostLikeOption = None,
     backend: BackendOption = "duckdb",
     spark_master: SparkMasterOption = None,
 ) -> None:
@@ -1473,20 +1477,8 @@ def national_compare_command(
         ),
     ] = None,
     store: StoreOption = None,
-    peers: Annotated[
-        Path | None,
-        typer.Option("--peers", help="Peer-group file (YAML or CSV) naming each force's peers."),
-    ] = None,
-    most_like: Annotated[
-        int | None,
-        typer.Option(
-            "--most-like",
-            min=1,
-            max=42,
-            help="Compare with the N forces most like "
-            "this one, computed from the data (method shown).",
-        ),
-    ] = None,
+    peers: PeersOption = None,
+    most_like: MostLikeOption = None,
     adjustment: Annotated[
         str,
         typer.Option(help="Funnel over-dispersion adjustment: additive, multiplicative or none."),

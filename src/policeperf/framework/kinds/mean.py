@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 from policeperf.framework.kinds.base import (
     DENOMINATOR_BASIS,
     MEDIAN_METHOD,
-    Kind,
     Where,
     both,
     count_where,
     total_where,
 )
-from policeperf.framework.kinds.values import VALUES, value_problems
+from policeperf.framework.kinds.values import VALUES, ValueKind
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -28,22 +27,12 @@ if TYPE_CHECKING:
     from policeperf.framework.models import Measure
 
 
-class Mean(Kind):
+class Mean(ValueKind):
     name = "mean"
     description = "the mean of a value (response_minutes, answer_seconds)"
-    uses = frozenset({"value"})
     has_denominator = True
     basis = DENOMINATOR_BASIS
     method = MEDIAN_METHOD
-
-    def check(self, m: Measure) -> list[str]:
-        return value_problems(m.value, m.table, self.name)
-
-    def value_columns(self, m: Measure) -> tuple[str, ...]:
-        return VALUES[str(m.value)].columns
-
-    def unit(self, m: Measure) -> str:
-        return VALUES[str(m.value)].unit.name
 
     def aggregates(self, t: ir.Table, m: Measure, where: Where) -> dict[str, ir.Value]:
         value = VALUES[str(m.value)].expr(t)

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 
 from policeperf.framework.kinds.base import (
     RECORDS_BASIS,
-    Kind,
     Unit,
     Where,
     both,
     count_where,
     total_where,
 )
-from policeperf.framework.kinds.values import VALUES, value_problems
+from policeperf.framework.kinds.values import VALUES, ValueKind
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -41,18 +40,11 @@ def _total(unit: Unit) -> Unit:
 TOTALS = {name: _total(v.unit) for name, v in VALUES.items()}
 
 
-class Sum(Kind):
+class Sum(ValueKind):
     name = "sum"
     description = "the total of a value over the records matching the filters"
-    uses = frozenset({"value"})
     basis = RECORDS_BASIS
     units = tuple(TOTALS.values())
-
-    def check(self, m: Measure) -> list[str]:
-        return value_problems(m.value, m.table, self.name)
-
-    def value_columns(self, m: Measure) -> tuple[str, ...]:
-        return VALUES[str(m.value)].columns
 
     def unit(self, m: Measure) -> str:
         return TOTALS[str(m.value)].name

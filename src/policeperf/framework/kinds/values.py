@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from policeperf.framework.kinds.base import MINUTES, SECONDS, Unit
+from policeperf.framework.kinds.base import MINUTES, SECONDS, Kind, Unit
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+
+    from policeperf.framework.models import Measure
 
 
 def _response_minutes(t: ir.Table) -> ir.NumericValue:
@@ -47,3 +49,19 @@ def value_problems(m_value: str | None, table: str, kind: str) -> list[str]:
     if found.table != table:
         return [f"{m_value} is measured in {found.table}, not {table}"]
     return []
+
+
+class ValueKind(Kind):
+    """A kind taken of one value of each record (median, mean, sum): the measure names the value,
+    which must be of its own table, and the figure reads that value's columns in its unit."""
+
+    uses = frozenset({"value"})
+
+    def check(self, m: Measure) -> list[str]:
+        return value_problems(m.value, m.table, self.name)
+
+    def value_columns(self, m: Measure) -> tuple[str, ...]:
+        return VALUES[str(m.value)].columns
+
+    def unit(self, m: Measure) -> str:
+        return VALUES[str(m.value)].unit.name
