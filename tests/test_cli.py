@@ -457,6 +457,12 @@ def test_a_real_interrupt_exits_130_rolls_back_and_removes_temporary_folders(
         assert db.scalar("SELECT count(*) FROM ingest_batches") == 0
 
 
+def test_the_report_loads_scipy_stats_only_when_it_ranks_forces() -> None:
+    probe = "import sys, policeperf.report.board; print('scipy.stats' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_the_command_line_starts_without_the_heavy_modules_its_commands_import_when_run() -> None:
     heavy = ("scipy.stats", "pyarrow", "openpyxl", "weasyprint", "altair", "vl_convert",
              "fastapi", "uvicorn", "policeperf.ingest.run", "policeperf.engine")  # fmt: skip

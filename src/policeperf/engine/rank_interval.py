@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import rankdata
 
 SIMULATIONS = 2000
 """Redraws per comparison: the interval ends move by less than one rank between seeds."""
@@ -54,6 +53,10 @@ def rank_intervals(
     >>> [r.label() for r in rank_intervals([10, 1000], [100, 100], kind="rate")]
     ['1 of 2 (95% interval 1-1)', '2 of 2 (95% interval 2-2)']
     """
+    # Imported here: scipy.stats takes most of a second to load, and every board report imports
+    # this module whether or not it compares forces.
+    from scipy.stats import rankdata
+
     counts = np.maximum(np.asarray(numerators, dtype=float), 0)
     sizes = np.asarray(denominators, dtype=float)
     n = len(counts)
