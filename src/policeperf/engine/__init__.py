@@ -18,47 +18,14 @@ from policeperf.calendar import add_months, parse_month
 from policeperf.engine import compare, schema
 from policeperf.engine.aggregate import Scope, held_counts, held_expr, measure_columns
 from policeperf.engine.availability import TABLE_LABELS
-from policeperf.engine.cube import Cube, Queries, build_cube
+from policeperf.engine.cube import Cube, Queries, build_cube, missing_table, received_months
 from policeperf.engine.results import VERDICT_MONTHS, Context, evaluate_cube
 from policeperf.errors import PolicePerfError
 from policeperf.framework import Framework, load_framework
 from policeperf.framework.kinds import kind
 from policeperf.framework.profile import ForceProfile, load_profile, resolve_profile
-from policeperf.store.schema import RECORD_TABLES
 
 __all__ = ["evaluate", "evaluate_backend"]
-
-
-def _missing_table(exc: Exception) -> bool:
-    """Whether `exc` is the backend saying a table does not exist (Ibis is loaded only when a
-    query was being built, so only then can this be that)."""
-    from ibis.common.exceptions import TableNotFound
-
-    return isinstance(exc, TableNotFound)
-
-
-def _coverage(queries: Queries, force: str) -> dict[str, set[date]] | None:
-    """Record table -> months received for `force` (its own records: the national tables'
-    coverage says what was published, not what the force holds); None when the backend holds
-    no coverage table (then every month of a measure's record span is taken as received)."""
-
-    def received(backend: Any) -> Any:
-        t = backend.table("coverage")
-        return t.filter(t.force == force).select("table_name", "month").distinct()
-
-    try:
-        frame = queries.run("coverage", received)
-    except Exception as exc:
-        if _missing_table(exc):
-            return None
-        raise
-    out: dict[str, set[date]] = {}
-    for table, month in zip(frame["table_name"], frame["month"], strict=True):
-        if table not in RECORD_TABLES:
-            continue  # published national tables are not the force's own records
-        ts = pd.Timestamp(month)
-        out.setdefault(str(table), set()).add(date(ts.year, ts.month, 1))
-    return out
 
 
 RowMonths = Collection[date] | Mapping[str, Collection[date]] | None
@@ -129,7 +96,7 @@ def evaluate_backend(
     districts = pd.DataFrame(profile.district_areas(), columns=["district", "area"], dtype="object")
     if queries.store is not None:
         queries.use(_query_inputs(framework, profile), month=reporting)
-    coverage = _coverage(queries, chosen)
+    coverage = received_months(queries, chosen)
     cube = build_cube(queries, framework, Scope(force=chosen, last_month=reporting), districts)
     first = min((min(m) for m in (coverage or {}).values() if m), default=None)
     if (not cube.months and not coverage) or (first is not None and first > reporting):
@@ -194,7 +161,7 @@ def _unsupported(
             try:
                 frame = queries.run(f"held {table}", count)
             except Exception as exc:
-                if _missing_table(exc):
+                if missing_table(exc):
                     continue
                 raise
             held = held_counts(frame, wanted)

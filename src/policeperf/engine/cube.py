@@ -41,6 +41,7 @@ from policeperf.framework.loader import harm_weights
 from policeperf.framework.models import Framework, Measure
 from policeperf.reference import outcome_sets
 from policeperf.store.database import Store, fetch_frame, read_queries, write_queries
+from policeperf.store.schema import RECORD_TABLES
 
 if TYPE_CHECKING:
     import ibis
@@ -494,3 +495,35 @@ def build_cube(
     if derived:
         additive = pd.concat([additive, *derived], ignore_index=True)
     return Cube(additive=additive, medians=medians, months=months, held=held)
+
+
+def missing_table(exc: Exception) -> bool:
+    """Whether `exc` is the backend saying a table does not exist (Ibis is loaded only when a
+    query was being built, so only then can this be that)."""
+    from ibis.common.exceptions import TableNotFound
+
+    return isinstance(exc, TableNotFound)
+
+
+def received_months(queries: Queries, force: str) -> dict[str, set[date]] | None:
+    """Record table -> months received for `force` (its own records: the national tables'
+    coverage says what was published, not what the force holds); None when the backend holds
+    no coverage table (then every month of a measure's record span is taken as received)."""
+
+    def received(backend: Any) -> Any:
+        t = backend.table("coverage")
+        return t.filter(t.force == force).select("table_name", "month").distinct()
+
+    try:
+        frame = queries.run("coverage", received)
+    except Exception as exc:
+        if missing_table(exc):
+            return None
+        raise
+    out: dict[str, set[date]] = {}
+    for table, month in zip(frame["table_name"], frame["month"], strict=True):
+        if table not in RECORD_TABLES:
+            continue  # published national tables are not the force's own records
+        ts = pd.Timestamp(month)
+        out.setdefault(str(table), set()).add(date(ts.year, ts.month, 1))
+    return out

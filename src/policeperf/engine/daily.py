@@ -33,7 +33,6 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-from ibis.common.exceptions import TableNotFound
 from scipy import stats
 
 from policeperf.engine import spc as spc_mod
@@ -47,6 +46,7 @@ from policeperf.engine.aggregate import (
     uk_local,
 )
 from policeperf.engine.availability import NO_DATA, NOT_CONFIGURED, OK, TABLE_LABELS
+from policeperf.engine.cube import Queries, received_months
 from policeperf.engine.export import neutralise
 from policeperf.engine.nonshared import two_proportions
 from policeperf.engine.verdict import INSUFFICIENT, Direction, words
@@ -110,21 +110,6 @@ def table_scan(
     frame = t.group_by(DAY).aggregate(**aggs).to_pandas()
     frame[DAY] = [pd.Timestamp(d).date() for d in frame[DAY]]
     return frame.set_index(DAY)
-
-
-def received_months(backend: Any, force: str) -> dict[str, set[date]] | None:
-    """Record table -> months the store has received for `force`; None without a coverage
-    table (then the months holding any record in the scan are taken as received)."""
-    try:
-        t = backend.table("coverage")
-    except TableNotFound:
-        return None
-    frame = t.filter(t.force == force).select("table_name", "month").distinct().to_pandas()
-    out: dict[str, set[date]] = {}
-    for table, month in zip(frame["table_name"], frame["month"], strict=True):
-        ts = pd.Timestamp(month)
-        out.setdefault(str(table), set()).add(date(ts.year, ts.month, 1))
-    return out
 
 
 @dataclass(frozen=True)
@@ -312,7 +297,7 @@ def tracker(
         )
     first = day - timedelta(days=LAST_YEAR_DAYS)
     days = [first + timedelta(days=i) for i in range(SERIES_DAYS)]
-    received = received_months(backend, chosen)
+    received = received_months(Queries(backend), chosen)
     by_table: dict[str, list[Measure]] = {}
     for m in measures:
         by_table.setdefault(m.table, []).append(m)
