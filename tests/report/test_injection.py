@@ -44,6 +44,14 @@ def test_html_escapes_data_strings_and_runs_no_script(
     assert SCRIPT in str(page["text"])  # shown as text
 
 
+def test_the_stylesheet_is_inlined_as_written_while_data_is_escaped(
+    outputs: dict[str, Path],
+) -> None:
+    html = outputs["html"].read_text()
+    style = html[html.index("<style>") : html.index("</style>")]
+    assert 'font-family: "DejaVu Sans"' in style and "&#34;" not in style
+
+
 def test_pdf_shows_the_strings_as_text(outputs: dict[str, Path]) -> None:
     text = subprocess.run(
         ["pdftotext", str(outputs["pdf"]), "-"], capture_output=True, text=True, check=True

@@ -42,7 +42,9 @@ def render_html(report: Report, *, charts_as_images: bool = False) -> str:
     `charts_as_images`: the HTML for the PDF, each chart an image holding its SVG."""
     env = _environment()
     macros = env.get_template("macros.html.j2").module
-    css = (
+    # The packaged stylesheet, not data: escaping it would turn its quotes into entities, which
+    # CSS does not read (the body's font list was dropped).
+    css = Markup(
         resources.files("policeperf.report")
         .joinpath("templates", "report.css")
         .read_text(encoding="utf-8")
